@@ -10,6 +10,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 MARKER = ".timeline-site"  # marks a folder as ours, so we never replace anything else
 
@@ -32,8 +33,11 @@ def check_output(output: Path, content: Path) -> None:
                             "remove it or pick another --output")
 
 
-def write_site(files: dict[str, bytes], output: Path) -> None:
-    """Write every file into a new folder, then swap it in for the old site."""
+def write_site(files: dict[str, bytes], output: Path, before_swap: Callable[[Path], None] | None = None) -> None:
+    """Write every file into a new folder, then swap it in for the old site.
+
+    `before_swap(folder)` finishes the new site in place (the search index); if it raises,
+    the old site stays."""
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
@@ -43,6 +47,8 @@ def write_site(files: dict[str, bytes], output: Path) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         (staging / MARKER).write_text("Written by timeline build; replaced whole on the next build.\n")
+        if before_swap:
+            before_swap(staging)
         os.chmod(staging, 0o755)  # mkdtemp makes it private; a site is for reading
         old = output.parent / f".{output.name}.old-{os.getpid()}"
         if output.exists():
