@@ -7,6 +7,7 @@ members, eras) is worked out here, once, so that rendering is a pure function of
 from __future__ import annotations
 
 import hashlib
+import heapq
 import re
 import unicodedata
 from collections import defaultdict
@@ -118,7 +119,7 @@ def _facets(events: list[Event]) -> dict[str, list[FacetValue]]:
     return facets
 
 
-def _related(event: Event, by_id: dict[str, Event], facet_of: dict) -> list[Event]:
+def _related(event: Event, by_id: dict[str, Event], facet_of: dict, day: dict[str, int]) -> list[Event]:
     """The listed related events first, then others sharing an organization or work."""
     chosen = [by_id[i] for i in event.meta.related if i in by_id]
     seen = {event.id, *(e.id for e in chosen)}
@@ -128,8 +129,11 @@ def _related(event: Event, by_id: dict[str, Event], facet_of: dict) -> list[Even
             for other in facet_of[(kind, name)].events:
                 if other.id not in seen:
                     shared[other.id] += 2 if kind == "works" else 1
-    ranked = sorted(shared, key=lambda i: (-shared[i], abs((by_id[i].meta.date.first_day - event.meta.date.first_day).days)))
-    return chosen + [by_id[i] for i in ranked[: max(0, RELATED_LIMIT - len(chosen))]]
+    own_day = day[event.id]
+    # nsmallest keeps sorted()'s order (ties by first sharing) without sorting every candidate
+    ranked = heapq.nsmallest(max(0, RELATED_LIMIT - len(chosen)), shared,
+                             key=lambda i: (-shared[i], abs(day[i] - own_day)))
+    return chosen + [by_id[i] for i in ranked]
 
 
 def eras_overlapping(eras: list[Era], event: Event) -> list[Era]:
@@ -147,7 +151,8 @@ def collect(events: list[Event], eras: list[Era], pages: list[Page], settings: S
         e.id: (ordered[i - 1] if i else None, ordered[i + 1] if i + 1 < len(ordered) else None)
         for i, e in enumerate(ordered)
     }
-    related = {e.id: _related(e, by_id, facet_of) for e in ordered}
+    day = {e.id: e.meta.date.first_day.toordinal() for e in ordered}
+    related = {e.id: _related(e, by_id, facet_of, day) for e in ordered}
     eras_sorted = sorted(eras, key=lambda era: (era.start.first_day, era.id))
     eras_of = {e.id: eras_overlapping(eras_sorted, e) for e in ordered}
     return Timeline(ordered, eras_sorted, sorted(pages, key=lambda p: p.slug), settings, facets, facet_of,
