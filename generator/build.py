@@ -1,14 +1,33 @@
-"""The pipeline, stage by stage. The CLI and the live server only call these functions."""
+"""The pipeline, stage by stage. The CLI and the live server only call these functions.
+
+Every stage is memoized in the build cache (cache.py) by a hash of its inputs: an event file
+is parsed, validated and converted once, a page is rendered once, and a site whose inputs are
+all unchanged is put together from stored pages without parsing anything. Cold builds,
+warm builds and the live server's rebuilds are the same code; `use_cache=False` skips the memo.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
+import os
+import pickle
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-from . import collect, convert, load, render, validate, write
+from . import cache as memo
+from . import collect, convert, load, parallel, render, validate, write
 from .problems import Problem, errors
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+PROGRESS_STEP = 100
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    pass
 
 
 @dataclass
@@ -17,7 +36,7 @@ class CheckResult:
     problems: list[Problem]
 
     def failed(self, strict: bool = False) -> bool:
-        return bool(errors(self.problems)) or (strict and bool(self.problems))
+        return failed(self.problems, strict)
 
 
 @dataclass
@@ -27,35 +46,186 @@ class BuildResult:
     events: int = 0
     seconds: float = 0.0
     written: bool = False
+    events_cached: int = 0  # events taken from the cache rather than parsed
+    pages_cached: int = 0  # pages taken from the cache rather than rendered
+    cache_note: str = ""  # why the cache was thrown away, if it was
+
+
+def failed(problems: list[Problem], strict: bool = False) -> bool:
+    return bool(errors(problems)) or (strict and bool(problems))
+
+
+@dataclass
+class _Parsed:
+    """One event file after load, validate and convert: what the cache keeps per file."""
+
+    event: validate.Event | None
+    problems: list[Problem]
+    html: str | None
+    first_day: int | None  # the event's date as an ordinal: the future-date warning depends on it
+    today: int
+
+    def holds_on(self, today: dt.date) -> bool:
+        """Whether the result is the same today as on the day it was made."""
+        day = today.toordinal()
+        return self.first_day is None or (self.first_day > day) == (self.first_day > self.today)
+
+
+def _parse_event(path: Path, content: Path, today: dt.date, convert_body: bool) -> bytes:
+    doc = load.load_markdown_file(path, content)
+    event, problems = validate.validate_event(doc, content.resolve(), today)
+    html = convert.markdown_to_html(event.body) if event and convert_body else None
+    first_day = event.meta.date.first_day.toordinal() if event else None
+    return pickle.dumps(_Parsed(event, problems, html, first_day, today.toordinal()), pickle.HIGHEST_PROTOCOL)
+
+
+def _file_key(path: Path, cwd: str) -> str | None:
+    """What a file's parsed result depends on: its bytes, its name, and the working folder
+    (messages show paths relative to it)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None  # unreadable: parsed every time, so the problem is reported every time
+    target = os.path.realpath(path) if path.is_symlink() else ""
+    return memo.digest(cwd, str(path), target, hashlib.sha256(data).digest())
+
+
+class _DocsByDisplay(dict):
+    """Raw documents for the checks across files, loaded only for the few that need one."""
+
+    def __init__(self, paths: list[Path], content: Path):
+        super().__init__()
+        self._paths, self._content = paths, content
+
+    def __missing__(self, display: str) -> load.RawDocument:
+        path = next(p for p in self._paths if load.display_path(p) == display)
+        self[display] = load.load_markdown_file(path, self._content)
+        return self[display]
+
+
+def _check(content: Path, today: dt.date, store: memo.Cache | None, convert_bodies: bool,
+           progress: Progress, keys: list[str | None] | None = None) -> tuple[validate.ValidContent, dict[str, str], int]:
+    """Load, validate and (for a build) convert every file, each event file through the cache.
+    Returns the valid content, the HTML of every body and how many events came from the cache."""
+    paths = load.find_event_files(content)
+    keys = keys or [None] * len(paths)
+    parsed: list[_Parsed | None] = [None] * len(paths)
+    if store:
+        for i, key in enumerate(keys):
+            entry = store.event(key) if key else None
+            parsed[i] = entry if entry and entry.holds_on(today) else None
+    todo = [i for i, entry in enumerate(parsed) if entry is None]
+    work = parallel.map_ordered(lambda path: _parse_event(path, content, today, convert_bodies), [paths[i] for i in todo])
+    for done, (i, data) in enumerate(zip(todo, work), start=1):
+        parsed[i] = pickle.loads(data)
+        if store and keys[i]:
+            store.put_event(keys[i], data)
+        if done % PROGRESS_STEP == 0 or done == len(todo):
+            progress("parse", done, len(todo))
+    events = [entry.event for entry in parsed if entry.event]
+    problems = [problem for entry in parsed for problem in entry.problems]
+    problems += validate.cross_checks(events, _DocsByDisplay(paths, content))
+    rest = validate.validate_content(load.RawContent([], load.load_pages(content), load.load_yaml_file(content / "eras.yaml", content),
+                                                     load.load_yaml_file(content / "site.yaml", content)),
+                                     content.resolve(), today)
+    html = {entry.event.id: entry.html for entry in parsed if entry.event}
+    if convert_bodies:
+        html |= {f"pages/{page.slug}": convert.markdown_to_html(page.body) for page in rest.pages}
+    valid = validate.ValidContent(events, rest.eras, rest.pages, rest.settings, problems + rest.problems)
+    return valid, html, len(paths) - len(todo)
 
 
 def check(content: Path, today: dt.date | None = None) -> CheckResult:
     """Load and validate: every problem in every file."""
-    valid = validate.validate_content(load.load_content(content), content.resolve(), today)
+    valid, _, _ = _check(content, today or dt.date.today(), None, False, _no_progress)
     return CheckResult(valid, valid.problems)
 
 
-def render_site(valid: validate.ValidContent, base_url: str | None = None) -> dict[str, bytes]:
-    """Validated content → every file of the site (path → bytes)."""
-    settings = valid.settings if base_url is None else valid.settings.model_copy(update={"base_url": base_url})
-    html = {e.id: convert.markdown_to_html(e.body) for e in valid.events}
-    html |= {f"pages/{p.slug}": convert.markdown_to_html(p.body) for p in valid.pages}
-    timeline = collect.collect(valid.events, valid.eras, valid.pages, settings, html)
-    env = render.make_environment(settings)
-    return render.render_pages(render.plan_pages(timeline), env) | render.static_files()
+def _site_key(content: Path, event_keys: list[str | None], base_url: str | None, today: dt.date) -> str | None:
+    """A hash of every input of the site: when it is unchanged, so is every page."""
+    if None in event_keys:
+        return None
+    others = [content / "eras.yaml", content / "site.yaml", *sorted((content / "pages").glob("*.md")),
+              *sorted(p for p in render.TEMPLATES.rglob("*") if p.is_file())]
+    parts: list[str | bytes] = [os.getcwd(), str(content), base_url or "", today.isoformat(), *event_keys]
+    for path in others:
+        parts += [str(path), path.read_bytes() if path.exists() else b"\0missing"]
+    return memo.digest(*parts)
 
 
-def build(content: Path, output: Path, base_url: str | None = None, strict: bool = False) -> BuildResult:
+def build(content: Path, output: Path, base_url: str | None = None, strict: bool = False,
+          use_cache: bool = True, progress: Progress | None = None) -> BuildResult:
     """Check, render and write the site; nothing is written when the content has errors."""
     started = time.perf_counter()
     write.check_output(output, content)
-    checked = check(content)
-    result = BuildResult(checked.problems, events=len(checked.content.events))
-    if checked.failed(strict):
+    store = memo.Cache.open(memo.folder_for(content)) if use_cache else None
+    with store.locked() if store else contextlib.nullcontext():
+        result = _build(content, output.resolve(), base_url, strict, store, progress or _no_progress)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _build(content: Path, output: Path, base_url: str | None, strict: bool, store: memo.Cache | None,
+           progress: Progress) -> BuildResult:
+    today = dt.date.today()
+    cwd = os.getcwd()
+    keys = [_file_key(path, cwd) for path in load.find_event_files(content)] if store else None
+    site_key = _site_key(content, keys, base_url, today) if store else None
+    site = store.site(site_key) if store and site_key else None
+    if site:  # every input as it was for the last good build: its pages are the site
+        files = {rel: store.page(key) for rel, key in site.files.items()}
+        if all(files.values()):
+            store.keep_events(keys)
+            result = BuildResult(site.problems, events=site.events, events_cached=site.events,
+                                 pages_cached=len(files), cache_note=store.note)
+            return _finish(result, files, output, strict, store, site_key, site)
+
+    valid, html, events_cached = _check(content, today, store, True, progress, keys)
+    result = BuildResult(valid.problems, events=len(valid.events), events_cached=events_cached,
+                         cache_note=store.note if store else "")
+    if failed(valid.problems, strict):
+        if store:
+            store.save()
         return result
-    files = render_site(checked.content, base_url)
-    write.write_site(files, output)
+    settings = valid.settings if base_url is None else valid.settings.model_copy(update={"base_url": base_url})
+    timeline = collect.collect(valid.events, valid.eras, valid.pages, settings, html)
+    specs = render.plan_pages(timeline)
+    env = render.make_environment(settings, today=today)
+    page_keys = render.page_keys(specs, env, timeline)
+    stored: list[Path | bytes | None] = [store.page(key) if store else None for key in page_keys]
+    todo = [i for i, page in enumerate(stored) if page is None]
+
+    def store_page(n: int, page: bytes):  # runs in the worker: only the stored file's stat comes back
+        return store.write_page(page_keys[todo[n]], page) if store else page
+    if store:
+        store.prepare_pages()
+    rendered = render.render_pages([specs[i] for i in todo], env, store_page)
+    for done, (i, page) in enumerate(zip(todo, rendered), start=1):
+        stored[i] = store.record_page(page_keys[i], page) if store else page
+        if done % PROGRESS_STEP == 0 or done == len(todo):
+            progress("render", done, len(todo))
+    result.pages_cached = len(specs) - len(todo)
+    files = {spec.path: page for spec, page in zip(specs, stored)}
+    keyed = dict(zip(files, page_keys))
+    for rel, data in render.static_files().items():
+        key = memo.digest("static", rel, data)
+        keyed[rel] = key
+        files[rel] = (store.page(key) or store.put_page(key, data)) if store else data
+    site = memo.SiteMemo(keyed, valid.problems, len(valid.events)) if store else None
+    return _finish(result, files, output, strict, store, site_key, site)
+
+
+def _finish(result: BuildResult, files: dict, output: Path, strict: bool, store: memo.Cache | None,
+            site_key: str | None, site: memo.SiteMemo | None) -> BuildResult:
+    """Write the site (unless the output already holds exactly these pages) and the cache."""
+    if failed(result.problems, strict):
+        if store:
+            store.save()
+        return result
+    if not (store and store.output_current(output, files)):
+        write.write_site(files, output)
+    if store:
+        store.save(site_key, site, output, files)
     result.pages = sum(1 for path in files if path.endswith(".html"))
     result.written = True
-    result.seconds = time.perf_counter() - started
     return result

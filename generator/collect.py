@@ -10,7 +10,7 @@ import hashlib
 import heapq
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from .model import CATEGORIES, Era, Settings
@@ -119,21 +119,22 @@ def _facets(events: list[Event]) -> dict[str, list[FacetValue]]:
     return facets
 
 
-def _related(event: Event, by_id: dict[str, Event], facet_of: dict, day: dict[str, int]) -> list[Event]:
-    """The listed related events first, then others sharing an organization or work."""
+def _related(event: Event, by_id: dict[str, Event], members: dict, day: dict[str, int]) -> list[Event]:
+    """The listed related events first, then others sharing an organization or work
+    (a shared work counts twice), the nearest in time first among equals."""
     chosen = [by_id[i] for i in event.meta.related if i in by_id]
     seen = {event.id, *(e.id for e in chosen)}
-    shared: dict[str, int] = defaultdict(int)
-    for kind in ("works", "organizations"):
+    shared: Counter[str] = Counter()
+    for kind, weight in (("works", 2), ("organizations", 1)):
         for name in getattr(event.meta, kind):
-            for other in facet_of[(kind, name)].events:
-                if other.id not in seen:
-                    shared[other.id] += 2 if kind == "works" else 1
+            for _ in range(weight):
+                shared.update(members[(kind, name)])  # counted in C: candidates run to thousands
     own_day = day[event.id]
-    # nsmallest keeps sorted()'s order (ties by first sharing) without sorting every candidate
-    ranked = heapq.nsmallest(max(0, RELATED_LIMIT - len(chosen)), shared,
-                             key=lambda i: (-shared[i], abs(day[i] - own_day)))
-    return chosen + [by_id[i] for i in ranked]
+    # (score, distance, first seen): the order a stable sort by score and distance gives
+    ranked = heapq.nsmallest(max(0, RELATED_LIMIT - len(chosen)),
+                             [(-n, abs(day[i] - own_day), order, i)
+                              for order, (i, n) in enumerate(shared.items()) if i not in seen])
+    return chosen + [by_id[i] for *_, i in ranked]
 
 
 def eras_overlapping(eras: list[Era], event: Event) -> list[Era]:
@@ -152,7 +153,8 @@ def collect(events: list[Event], eras: list[Era], pages: list[Page], settings: S
         for i, e in enumerate(ordered)
     }
     day = {e.id: e.meta.date.first_day.toordinal() for e in ordered}
-    related = {e.id: _related(e, by_id, facet_of, day) for e in ordered}
+    members = {key: [e.id for e in value.events] for key, value in facet_of.items()}
+    related = {e.id: _related(e, by_id, members, day) for e in ordered}
     eras_sorted = sorted(eras, key=lambda era: (era.start.first_day, era.id))
     eras_of = {e.id: eras_overlapping(eras_sorted, e) for e in ordered}
     return Timeline(ordered, eras_sorted, sorted(pages, key=lambda p: p.slug), settings, facets, facet_of,

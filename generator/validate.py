@@ -154,7 +154,7 @@ def validate_event(doc: RawDocument, content_root, today: dt.date) -> tuple[Even
     return event, problems
 
 
-def _cross_checks(events: list[Event], docs: dict[str, RawDocument]) -> list[Problem]:
+def cross_checks(events: list[Event], docs: dict[str, RawDocument]) -> list[Problem]:
     problems = []
     by_id: dict[str, Event] = {}
     for event in events:
@@ -225,7 +225,7 @@ def validate_content(raw: RawContent, content_root, today: dt.date | None = None
         problems += found
         if event is not None:
             events.append(event)
-    problems += _cross_checks(events, {doc.display: doc for doc in raw.events})
+    problems += cross_checks(events, {doc.display: doc for doc in raw.events})
     eras, found = validate_eras(raw.eras)
     problems += found
     settings, found = validate_settings(raw.settings)
