@@ -47,6 +47,7 @@ def make_environment(settings: Settings, templates: Path = TEMPLATES, today: dt.
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
+        auto_reload=False,  # one environment per build: no need to stat every template at every use
     )
     prefix = base_path(settings.base_url)
     absolute = settings.base_url if urlsplit(settings.base_url).scheme else None
