@@ -39,15 +39,19 @@ def event_path(content: Path, i: int) -> Path:
     return content / "events" / str(year) / f"{year}-{1 + i % 12:02d}-{1 + i % 27:02d}-event-{i}.md"
 
 
-@pytest.fixture
-def corpus(tmp_path):
-    """A content folder of 40 events over 7 years, 6 categories, 7 organizations, 7 tags."""
-    content = tmp_path / "project" / "content"
-    for i in range(40):
+def make_corpus(root: Path, events: int) -> Path:
+    content = root / "project" / "content"
+    for i in range(events):
         path = event_path(content, i)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(event_text(i))
     return content
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    """A content folder of 40 events over 7 years, 6 categories, 7 organizations, 7 tags."""
+    return make_corpus(tmp_path, 40)
 
 
 def build(content: Path, out: Path, *extra) -> str:
@@ -250,11 +254,7 @@ def test_in_process_rebuilds_use_the_memo_and_stay_correct(corpus, tmp_path):
 
 def test_a_large_site_built_in_parallel_equals_the_cached_rebuild(tmp_path):
     """Enough events for the process pool; a rebuild after an edit renders serially."""
-    content = tmp_path / "project" / "content"
-    for i in range(450):
-        path = event_path(content, i)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(event_text(i))
+    content = make_corpus(tmp_path, 450)
     site = tmp_path / "site"
     build(content, site)
     event_path(content, 100).write_text(event_text(100, title="Edited in a big site"))
