@@ -116,12 +116,10 @@ def _check(content: Path, today: dt.date, store: memo.Cache | None, convert_bodi
             parsed[i] = entry if entry and entry.holds_on(today) else None
     todo = [i for i, entry in enumerate(parsed) if entry is None]
     work = parallel.map_ordered(lambda path: _parse_event(path, content, today, convert_bodies), [paths[i] for i in todo])
-    for done, (i, data) in enumerate(zip(todo, work), start=1):
+    for i, data in zip(todo, _counted(work, "parse", len(todo), progress)):
         parsed[i] = pickle.loads(data)
         if store and keys[i]:
             store.put_event(keys[i], data)
-        if done % PROGRESS_STEP == 0 or done == len(todo):
-            progress("parse", done, len(todo))
     events = [entry.event for entry in parsed if entry.event]
     problems = [problem for entry in parsed for problem in entry.problems]
     problems += validate.cross_checks(events, _DocsByDisplay(paths, content))
@@ -189,30 +187,42 @@ def _build(content: Path, output: Path, base_url: str | None, strict: bool, stor
         return result
     settings = valid.settings if base_url is None else valid.settings.model_copy(update={"base_url": base_url})
     timeline = collect.collect(valid.events, valid.eras, valid.pages, settings, html)
-    specs = render.plan_pages(timeline)
-    env = render.make_environment(settings, today=today)
-    page_keys = render.page_keys(specs, env, timeline)
-    stored: list[Path | bytes | None] = [store.page(key) if store else None for key in page_keys]
-    todo = [i for i, page in enumerate(stored) if page is None]
-
-    def store_page(n: int, page: bytes):  # runs in the worker: only the stored file's stat comes back
-        return store.write_page(page_keys[todo[n]], page) if store else page
-    if store:
-        store.prepare_pages()
-    rendered = render.render_pages([specs[i] for i in todo], env, store_page)
-    for done, (i, page) in enumerate(zip(todo, rendered), start=1):
-        stored[i] = store.record_page(page_keys[i], page) if store else page
-        if done % PROGRESS_STEP == 0 or done == len(todo):
-            progress("render", done, len(todo))
-    result.pages_cached = len(specs) - len(todo)
-    files = {spec.path: page for spec, page in zip(specs, stored)}
-    keyed = dict(zip(files, page_keys))
-    for rel, data in render.static_files().items():
-        key = memo.digest("static", rel, data)
-        keyed[rel] = key
-        files[rel] = (store.page(key) or store.put_page(key, data)) if store else data
-    site = memo.SiteMemo(keyed, valid.problems, len(valid.events)) if store else None
+    files, keys, result.pages_cached = _render_site(timeline, today, store, progress)
+    site = memo.SiteMemo(keys, valid.problems, len(valid.events)) if store else None
     return _finish(result, files, output, strict, store, site_key, site)
+
+
+def _counted(items, stage: str, total: int, progress: Progress):
+    for done, item in enumerate(items, start=1):
+        if done % PROGRESS_STEP == 0 or done == total:
+            progress(stage, done, total)
+        yield item
+
+
+def _render_site(timeline: collect.Timeline, today: dt.date, store: memo.Cache | None,
+                 progress: Progress) -> tuple[dict[str, Path | bytes], dict[str, str], int]:
+    """Every file of the site (a stored page where its key is unchanged, else rendered), each
+    file's key, and how many pages came from the cache."""
+    specs = render.plan_pages(timeline)
+    env = render.make_environment(timeline.settings, today=today)
+    statics = render.static_files()
+    if store is None:
+        pages = _counted(render.render_pages(specs, env), "render", len(specs), progress)
+        return {spec.path: page for spec, page in zip(specs, pages)} | statics, {}, 0
+    keys = dict(zip((spec.path for spec in specs), render.page_keys(specs, env, timeline)))
+    keys |= {rel: memo.digest("static", rel, data) for rel, data in statics.items()}
+    files = {rel: store.page(key) for rel, key in keys.items()}
+    cached = sum(1 for stored in files.values() if stored)
+    todo = [spec for spec in specs if files[spec.path] is None]
+
+    def store_page(n: int, page: bytes) -> memo.Stat:  # in the worker: only the file's stat comes back
+        return store.write_page(keys[todo[n].path], page)
+    store.prepare_pages()
+    for spec, stat in zip(todo, _counted(render.render_pages(todo, env, store_page), "render", len(todo), progress)):
+        files[spec.path] = store.record_page(keys[spec.path], stat)
+    for rel, data in statics.items():
+        files[rel] = files[rel] or store.put_page(keys[rel], data)
+    return files, keys, cached
 
 
 def _finish(result: BuildResult, files: dict, output: Path, strict: bool, store: memo.Cache | None,
