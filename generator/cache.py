@@ -102,6 +102,7 @@ class Cache:
         self.index_file = folder / "index.pickle"
         self.pages_folder = folder / "pages"
         self.note = ""  # why the cache was rebuilt, for the build's summary
+        self.changed = not self.index_file.exists()  # whether save() has anything new to write
         self.index = self._load()
         self._used_events: set[str] = set()
         self._used_pages: set[str] = set()
@@ -112,7 +113,7 @@ class Cache:
         known = cls._open.get(folder)
         if known and known[1] == _stat(folder / "index.pickle") and known[0].index.code == code_digest():
             cache = known[0]
-            cache.note = ""
+            cache.note, cache.changed = "", False
             cache._used_events, cache._used_pages = set(), set()
             return cache
         return cls(folder)
@@ -140,6 +141,7 @@ class Cache:
     def _fresh(self, why: str) -> Index:
         """An empty index; stored pages of an index we cannot trust go too."""
         self.note = f"cache rebuilt: {why}" if why else ""
+        self.changed = True
         if self.pages_folder.exists():
             shutil.rmtree(self.pages_folder, ignore_errors=True)
         return Index(code_digest())
@@ -174,6 +176,7 @@ class Cache:
 
     def put_event(self, key: str, data: bytes) -> None:
         self.index.events[key] = data
+        self.changed = True
         self._used_events.add(key)
 
     # pages: page key → a stored file
@@ -191,6 +194,7 @@ class Cache:
         path = self.page_path(key)
         if _stat(path) != expected:
             del self.index.pages[key]
+            self.changed = True
             return None
         self._used_pages.add(key)
         return path
@@ -211,6 +215,7 @@ class Cache:
 
     def record_page(self, key: str, stat: Stat) -> Path:
         self.index.pages[key] = stat
+        self.changed = True
         self._used_pages.add(key)
         return self.page_path(key)
 
@@ -233,17 +238,23 @@ class Cache:
 
     def save(self, site_key: str | None = None, memo: SiteMemo | None = None,
              output: Path | None = None, files: dict[str, Path] | None = None) -> None:
-        """Keep what this build used, drop the rest (and its stored pages), write the index."""
+        """Keep what this build used, drop the rest (and its stored pages), write the index
+        (unless nothing in it changed: a warm build writes nothing)."""
         index = self.index
-        index.events = {k: v for k, v in index.events.items() if k in self._used_events}
-        for key in [k for k in index.pages if k not in self._used_pages]:
+        unused_events = [k for k in index.events if k not in self._used_events]
+        unused_pages = [k for k in index.pages if k not in self._used_pages]
+        for key in unused_events:
+            del index.events[key]
+        for key in unused_pages:
             del index.pages[key]
             with contextlib.suppress(FileNotFoundError):
                 self.page_path(key).unlink()
-        if site_key and memo:
-            index.sites = {site_key: memo}
-        if output is not None and files is not None:
-            index.outputs = {str(output): _manifest(files)}
+        sites = {site_key: memo} if site_key and memo else index.sites
+        outputs = {str(output): _manifest(files)} if output is not None and files is not None else index.outputs
+        if not (self.changed or unused_events or unused_pages or sites.keys() != index.sites.keys()
+                or outputs != index.outputs):
+            return
+        index.sites, index.outputs = sites, outputs
         payload = pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)
         self.folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".index-")
