@@ -103,11 +103,13 @@ class _DocsByDisplay(dict):
         return self[display]
 
 
-def _check(content: Path, today: dt.date, store: memo.Cache | None, convert_bodies: bool,
-           progress: Progress, keys: list[str | None] | None = None) -> tuple[validate.ValidContent, dict[str, str], int]:
-    """Load, validate and (for a build) convert every file, each event file through the cache.
-    Returns the valid content, the HTML of every body and how many events came from the cache."""
-    paths = load.find_event_files(content)
+def _check(content: Path, today: dt.date, store: memo.Cache | None, convert_bodies: bool, progress: Progress,
+           paths: list[Path] | None = None, keys: list[str | None] | None = None
+           ) -> tuple[validate.ValidContent, dict[str, str], int]:
+    """Load, validate and (for a build) convert every file, each event file (`paths`, with their
+    cache `keys`) through the cache. Returns the valid content, the HTML of every body and how
+    many events came from the cache."""
+    paths = load.find_event_files(content) if paths is None else paths
     keys = keys or [None] * len(paths)
     parsed: list[_Parsed | None] = [None] * len(paths)
     if store:
@@ -123,9 +125,10 @@ def _check(content: Path, today: dt.date, store: memo.Cache | None, convert_bodi
     events = [entry.event for entry in parsed if entry.event]
     problems = [problem for entry in parsed for problem in entry.problems]
     problems += validate.cross_checks(events, _DocsByDisplay(paths, content))
-    rest = validate.validate_content(load.RawContent([], load.load_pages(content), load.load_yaml_file(content / "eras.yaml", content),
-                                                     load.load_yaml_file(content / "site.yaml", content)),
-                                     content.resolve(), today)
+    # Eras, settings and pages: few files, validated as `timeline check` does (with no events).
+    others = load.RawContent([], load.load_pages(content), load.load_yaml_file(content / "eras.yaml", content),
+                             load.load_yaml_file(content / "site.yaml", content))
+    rest = validate.validate_content(others, content.resolve(), today)
     html = {entry.event.id: entry.html for entry in parsed if entry.event}
     if convert_bodies:
         html |= {f"pages/{page.slug}": convert.markdown_to_html(page.body) for page in rest.pages}
@@ -166,8 +169,8 @@ def build(content: Path, output: Path, base_url: str | None = None, strict: bool
 def _build(content: Path, output: Path, base_url: str | None, strict: bool, store: memo.Cache | None,
            progress: Progress) -> BuildResult:
     today = dt.date.today()
-    cwd = os.getcwd()
-    keys = [_file_key(path, cwd) for path in load.find_event_files(content)] if store else None
+    cwd, paths = os.getcwd(), load.find_event_files(content)
+    keys = [_file_key(path, cwd) for path in paths] if store else None
     site_key = _site_key(content, keys, base_url, today) if store else None
     site = store.site(site_key) if store and site_key else None
     if site:  # every input as it was for the last good build: its pages are the site
@@ -178,7 +181,7 @@ def _build(content: Path, output: Path, base_url: str | None, strict: bool, stor
                                  pages_cached=len(files), cache_note=store.note)
             return _finish(result, files, output, strict, store, site_key, site)
 
-    valid, html, events_cached = _check(content, today, store, True, progress, keys)
+    valid, html, events_cached = _check(content, today, store, True, progress, paths, keys)
     result = BuildResult(valid.problems, events=len(valid.events), events_cached=events_cached,
                          cache_note=store.note if store else "")
     if failed(valid.problems, strict):
@@ -187,8 +190,8 @@ def _build(content: Path, output: Path, base_url: str | None, strict: bool, stor
         return result
     settings = valid.settings if base_url is None else valid.settings.model_copy(update={"base_url": base_url})
     timeline = collect.collect(valid.events, valid.eras, valid.pages, settings, html)
-    files, keys, result.pages_cached = _render_site(timeline, today, store, progress)
-    site = memo.SiteMemo(keys, valid.problems, len(valid.events)) if store else None
+    files, page_keys, result.pages_cached = _render_site(timeline, today, store, progress)
+    site = memo.SiteMemo(page_keys, valid.problems, len(valid.events)) if store else None
     return _finish(result, files, output, strict, store, site_key, site)
 
 
