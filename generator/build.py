@@ -1,0 +1,61 @@
+"""The pipeline, stage by stage. The CLI and the live server only call these functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import collect, convert, load, render, validate, write
+from .problems import Problem, errors
+
+
+@dataclass
+class CheckResult:
+    content: validate.ValidContent
+    problems: list[Problem]
+
+    def failed(self, strict: bool = False) -> bool:
+        return bool(errors(self.problems)) or (strict and bool(self.problems))
+
+
+@dataclass
+class BuildResult:
+    problems: list[Problem]
+    pages: int = 0
+    events: int = 0
+    seconds: float = 0.0
+    written: bool = False
+
+
+def check(content: Path, today: dt.date | None = None) -> CheckResult:
+    """Load and validate: every problem in every file."""
+    valid = validate.validate_content(load.load_content(content), content.resolve(), today)
+    return CheckResult(valid, valid.problems)
+
+
+def render_site(valid: validate.ValidContent, base_url: str | None = None) -> dict[str, bytes]:
+    """Validated content → every file of the site (path → bytes)."""
+    settings = valid.settings if base_url is None else valid.settings.model_copy(update={"base_url": base_url})
+    html = {e.id: convert.markdown_to_html(e.body) for e in valid.events}
+    html |= {f"pages/{p.slug}": convert.markdown_to_html(p.body) for p in valid.pages}
+    timeline = collect.collect(valid.events, valid.eras, valid.pages, settings, html)
+    env = render.make_environment(settings)
+    return render.render_pages(render.plan_pages(timeline), env) | render.static_files()
+
+
+def build(content: Path, output: Path, base_url: str | None = None, strict: bool = False) -> BuildResult:
+    """Check, render and write the site; nothing is written when the content has errors."""
+    started = time.perf_counter()
+    write.check_output(output, content)
+    checked = check(content)
+    result = BuildResult(checked.problems, events=len(checked.content.events))
+    if checked.failed(strict):
+        return result
+    files = render_site(checked.content, base_url)
+    write.write_site(files, output)
+    result.pages = sum(1 for path in files if path.endswith(".html"))
+    result.written = True
+    result.seconds = time.perf_counter() - started
+    return result

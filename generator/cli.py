@@ -1,0 +1,125 @@
+"""The `timeline` command: a thin shell over the pipeline in build.py."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import yaml
+
+from . import __version__, build
+from .collect import slugify
+from .model import CATEGORIES, PartialDate
+from .problems import errors, format_problems
+from .write import OutputRefused
+
+OK, CONTENT_PROBLEMS, USAGE = 0, 1, 2
+
+
+def _report(problems, fmt: str = "text") -> None:
+    if problems:
+        print(format_problems(problems, fmt), file=sys.stderr if fmt == "text" else sys.stdout)
+
+
+def _summary(problems) -> str:
+    n_errors = len(errors(problems))
+    return f"{n_errors} error(s), {len(problems) - n_errors} warning(s)"
+
+
+def cmd_check(args) -> int:
+    result = build.check(args.content)
+    _report(result.problems, args.format)
+    if args.format == "text":
+        events = len(result.content.events)
+        print(f"checked {events} valid event(s): {_summary(result.problems)}", file=sys.stderr)
+    return CONTENT_PROBLEMS if result.failed(args.strict) else OK
+
+
+def cmd_build(args) -> int:
+    try:
+        result = build.build(args.content, args.output, args.base_url, args.strict)
+    except OutputRefused as exc:
+        print(f"timeline build: {exc}", file=sys.stderr)
+        return USAGE
+    _report(result.problems)
+    if not result.written:
+        print(f"build failed: {_summary(result.problems)}; the previous site in {args.output} is unchanged",
+              file=sys.stderr)
+        return CONTENT_PROBLEMS
+    print(f"built {result.events} events, {result.pages} pages into {args.output} in {result.seconds:.2f} s")
+    return OK
+
+
+def new_event_text(title: str, date: PartialDate, category: str) -> str:
+    front = {"title": title, "date": date.iso, "summary": "", "category": category, "tags": [],
+             "organizations": [], "people": [], "works": [], "sources": [], "related": []}
+    body = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=100)
+    return (
+        "---\n"
+        + body.replace("sources: []\n",
+                       "sources: []  # at least one: {title: ..., publisher: ..., url: https://..., date: YYYY-MM-DD}\n")
+              .replace("summary: ''\n", "summary: ''  # one or two sentences that the sources support\n")
+        + "---\n"
+        + "The longer account, in your own words: one to three short paragraphs.\n"
+    )
+
+
+def cmd_new(args) -> int:
+    try:
+        date = PartialDate.parse(args.date)
+    except ValueError as exc:
+        print(f"timeline new: --date: {exc}", file=sys.stderr)
+        return USAGE
+    slug = slugify(args.title)[:60].strip("-")
+    path = args.content / "events" / f"{date.year:04d}" / f"{date.iso}-{slug}.md"
+    if path.exists():
+        print(f"timeline new: {path} already exists", file=sys.stderr)
+        return USAGE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(new_event_text(args.title, date, args.category), encoding="utf-8")
+    print(path)
+    return OK
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="timeline", description="Build and check the AI-in-Hollywood timeline site.")
+    main.add_argument("--version", action="version", version=f"timeline {__version__}")
+    commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def content_option(p):
+        p.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
+                       help="the content folder (default: content)")
+
+    p = commands.add_parser("check", help="validate the content and report every problem",
+                            description="Validate every content file; report each problem as path:line:col: field: message.")
+    content_option(p)
+    p.add_argument("--strict", action="store_true", help="fail on warnings too")
+    p.add_argument("--format", choices=["text", "github", "json"], default="text",
+                   help="text (default), github (Actions annotations) or json")
+    p.set_defaults(run=cmd_check)
+
+    p = commands.add_parser("build", help="build the static site", description="Check the content, then build the site.")
+    content_option(p)
+    p.add_argument("--output", type=Path, default=Path("site"), metavar="DIR", help="the output folder (default: site)")
+    p.add_argument("--base-url", metavar="URL",
+                   help="where the site is served: /, /repo/ or https://host/repo/ (default: from site.yaml)")
+    p.add_argument("--strict", action="store_true", help="fail on warnings too")
+    p.set_defaults(run=cmd_build)
+
+    p = commands.add_parser("new", help="start a new event file", description="Write a new, pre-filled event file and print its path.")
+    content_option(p)
+    p.add_argument("title", help="the event's title")
+    p.add_argument("--date", required=True, help="YYYY-MM-DD, YYYY-MM or YYYY")
+    p.add_argument("--category", required=True, choices=list(CATEGORIES))
+    p.set_defaults(run=cmd_new)
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

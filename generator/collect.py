@@ -1,0 +1,154 @@
+"""Stage 4: validated events → the timeline: ordered, grouped by year, indexed by facet.
+
+Everything a page needs to know about other events (neighbours, related events, facet
+members, eras) is worked out here, once, so that rendering is a pure function of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .model import CATEGORIES, Era, Settings
+from .validate import Event, Page
+
+FACET_KINDS: dict[str, tuple[str, str]] = {
+    # kind: (plural label, singular label); the kind is also the URL folder
+    "categories": ("Categories", "Category"),
+    "years": ("Years", "Year"),
+    "organizations": ("Organizations", "Organization"),
+    "people": ("People", "Person"),
+    "works": ("Works", "Work"),
+    "tags": ("Tags", "Tag"),
+}
+RELATED_LIMIT = 6
+
+
+def slugify(name: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug or "n-" + hashlib.sha1(name.encode()).hexdigest()[:8]
+
+
+@dataclass
+class FacetValue:
+    kind: str
+    name: str
+    slug: str
+    events: list[Event] = field(default_factory=list)
+
+    @property
+    def path(self) -> str:
+        return f"{self.kind}/{self.slug}/"
+
+
+@dataclass
+class Timeline:
+    events: list[Event]  # in time order
+    eras: list[Era]
+    pages: list[Page]
+    settings: Settings
+    facets: dict[str, list[FacetValue]]  # kind → values, in display order
+    facet_of: dict[tuple[str, str], FacetValue]  # (kind, name) → value
+    by_id: dict[str, Event]
+    neighbours: dict[str, tuple[Event | None, Event | None]]
+    related: dict[str, list[Event]]
+    eras_of: dict[str, list[Era]]
+    html: dict[str, str]  # rendered Markdown bodies: event id, or "pages/<slug>" → HTML
+
+    @property
+    def years(self) -> list[FacetValue]:
+        return self.facets["years"]
+
+    def link(self, kind: str, name: str) -> FacetValue:
+        return self.facet_of[(kind, name)]
+
+
+def event_sort_key(event: Event) -> tuple:
+    return (event.meta.date.first_day, event.id)
+
+
+def facet_names(event: Event) -> dict[str, list[str]]:
+    meta = event.meta
+    return {
+        "categories": [meta.category],
+        "years": [str(meta.date.year)],
+        "organizations": meta.organizations,
+        "people": meta.people,
+        "works": meta.works,
+        "tags": meta.tags,
+    }
+
+
+def assign_slugs(names: list[str]) -> dict[str, str]:
+    """Stable, collision-free slugs: the first name (alphabetically) to claim a slug keeps it;
+    another name with the same slug gets a suffix from a hash of its own text, which does not
+    change when other names come and go."""
+    slugs: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in sorted(names, key=lambda n: (n.casefold(), n)):
+        slug = slugify(name)
+        if slug in taken:
+            slug = f"{slug}-{hashlib.sha1(name.encode()).hexdigest()[:6]}"
+        taken.add(slug)
+        slugs[name] = slug
+    return slugs
+
+
+def _facets(events: list[Event]) -> dict[str, list[FacetValue]]:
+    members: dict[str, dict[str, list[Event]]] = {kind: defaultdict(list) for kind in FACET_KINDS}
+    for event in events:
+        for kind, names in facet_names(event).items():
+            for name in names:
+                members[kind][name].append(event)
+    facets = {}
+    for kind, by_name in members.items():
+        slugs = assign_slugs(list(by_name)) if kind not in ("categories", "years") else {n: n for n in by_name}
+        values = [FacetValue(kind, name, slugs[name], by_name[name]) for name in by_name]
+        if kind == "categories":
+            values.sort(key=lambda v: list(CATEGORIES).index(v.name))
+        elif kind == "years":
+            values.sort(key=lambda v: v.name)
+        else:
+            values.sort(key=lambda v: (v.name.casefold(), v.name))
+        facets[kind] = values
+    return facets
+
+
+def _related(event: Event, by_id: dict[str, Event], facet_of: dict) -> list[Event]:
+    """The listed related events first, then others sharing an organization or work."""
+    chosen = [by_id[i] for i in event.meta.related if i in by_id]
+    seen = {event.id, *(e.id for e in chosen)}
+    shared: dict[str, int] = defaultdict(int)
+    for kind in ("works", "organizations"):
+        for name in getattr(event.meta, kind):
+            for other in facet_of[(kind, name)].events:
+                if other.id not in seen:
+                    shared[other.id] += 2 if kind == "works" else 1
+    ranked = sorted(shared, key=lambda i: (-shared[i], abs((by_id[i].meta.date.first_day - event.meta.date.first_day).days)))
+    return chosen + [by_id[i] for i in ranked[: max(0, RELATED_LIMIT - len(chosen))]]
+
+
+def eras_overlapping(eras: list[Era], event: Event) -> list[Era]:
+    start, end = event.meta.date.first_day, (event.meta.end_date or event.meta.date).last_day
+    return [era for era in eras if era.start.first_day <= end and start <= era.end.last_day]
+
+
+def collect(events: list[Event], eras: list[Era], pages: list[Page], settings: Settings,
+            html: dict[str, str]) -> Timeline:
+    ordered = sorted(events, key=event_sort_key)
+    facets = _facets(ordered)
+    facet_of = {(v.kind, v.name): v for values in facets.values() for v in values}
+    by_id = {e.id: e for e in ordered}
+    neighbours = {
+        e.id: (ordered[i - 1] if i else None, ordered[i + 1] if i + 1 < len(ordered) else None)
+        for i, e in enumerate(ordered)
+    }
+    related = {e.id: _related(e, by_id, facet_of) for e in ordered}
+    eras_sorted = sorted(eras, key=lambda era: (era.start.first_day, era.id))
+    eras_of = {e.id: eras_overlapping(eras_sorted, e) for e in ordered}
+    return Timeline(ordered, eras_sorted, sorted(pages, key=lambda p: p.slug), settings, facets, facet_of,
+                    by_id, neighbours, related, eras_of, html)

@@ -1,0 +1,51 @@
+"""Stage 3: Markdown bodies → HTML that cannot run script.
+
+Bodies come from strangers' pull requests, so the HTML that Python-Markdown makes (raw HTML
+included) goes through nh3 (the Ammonia sanitizer) with a small allowlist.
+"""
+
+from __future__ import annotations
+
+import markdown
+import nh3
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "code", "pre",
+    "blockquote", "ul", "ol", "li", "a", "img", "table", "thead", "tbody", "tr", "th", "td",
+    "sup", "sub", "abbr", "del", "ins", "dl", "dt", "dd", "figure", "figcaption", "q", "cite",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "abbr": {"title"},
+    "th": {"align", "scope"},
+    "td": {"align"},
+    "ol": {"start"},
+    "q": {"cite"},
+    "blockquote": {"cite"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def _markdown() -> markdown.Markdown:
+    # toc only shifts headings down a level: the page's title is its one h1.
+    return markdown.Markdown(
+        extensions=["tables", "fenced_code", "sane_lists", "toc"],
+        extension_configs={"toc": {"baselevel": 2}},
+        output_format="html",
+    )
+
+
+_converter = _markdown()
+
+
+def markdown_to_html(text: str) -> str:
+    """Safe HTML for a Markdown body: no script, no event handler, no javascript: or data: URL."""
+    html = _converter.reset().convert(text)
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+    )

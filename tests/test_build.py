@@ -1,0 +1,133 @@
+"""`timeline build` and `timeline new`, read through their output."""
+
+import re
+from html.parser import HTMLParser
+
+from conftest import FIXTURES, run_timeline
+
+
+def build(tmp_path, fixture="minimal", *extra):
+    out = tmp_path / "site"
+    result = run_timeline("build", "--content", FIXTURES / fixture, "--output", out, *extra)
+    return result, out
+
+
+def test_build_writes_home_event_category_and_404(tmp_path):
+    result, out = build(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"built 3 events, \d+ pages", result.stdout)
+    home = (out / "index.html").read_text()
+    # the home page groups events by year, newest markup: an <ol> of <article>s with <time datetime>
+    assert home.index('id="y2023"') < home.index('id="y2025"')
+    assert re.search(r'<ol class="event-list" role="list">\s*<li>\s*<article', home)
+    assert '<time datetime="2023-06">June 2023</time>' in home
+    event = (out / "events/2025-07-17-netflix-el-eternauta/index.html").read_text()
+    assert "<h1>Netflix says El Eternauta used generative AI in final footage</h1>" in event
+    assert '<time datetime="2025-07-17">17 July 2025</time>' in event
+    assert "<strong>the first</strong>" in event
+    category = (out / "categories/labor/index.html").read_text()
+    assert "Writers Guild of America goes on strike" in category and "El Eternauta" not in category
+    assert "Page not found" in (out / "404.html").read_text()
+
+
+def test_every_page_has_one_h1_and_the_stylesheet(tmp_path):
+    _, out = build(tmp_path)
+    pages = list(out.rglob("*.html"))
+    assert len(pages) > 10
+    for page in pages:
+        html = page.read_text()
+        assert html.count("<h1") == 1, page
+        assert 'href="/static/style.css"' in html
+
+
+def test_base_url_prefixes_every_link(tmp_path):
+    result, out = build(tmp_path, "minimal", "--base-url", "https://example.org/ai-timeline/")
+    assert result.returncode == 0
+    home = (out / "index.html").read_text()
+    assert 'href="/ai-timeline/events/2025-07-17-netflix-el-eternauta/"' in home
+    assert '<link rel="canonical" href="https://example.org/ai-timeline/">' in home
+    assert not re.search(r'(href|src)="/(?!ai-timeline/)', home)
+
+
+def test_a_failed_build_leaves_the_previous_site(tmp_path):
+    _, out = build(tmp_path)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    result = run_timeline("build", "--content", FIXTURES / "bad-category", "--output", out)
+    assert result.returncode == 1
+    assert "category: 'prodution'" in result.stderr and "unchanged" in result.stderr
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_refuses_to_replace_a_folder_it_did_not_write(tmp_path):
+    precious = tmp_path / "notes"
+    precious.mkdir()
+    (precious / "thesis.txt").write_text("years of work")
+    result = run_timeline("build", "--content", FIXTURES / "minimal", "--output", precious)
+    assert result.returncode == 2
+    assert (precious / "thesis.txt").read_text() == "years of work"
+
+
+def test_builds_a_content_folder_with_only_events(tmp_path):
+    # the minimal fixture has no site.yaml, eras or pages: defaults apply
+    result, out = build(tmp_path)
+    assert "AI in Hollywood: a timeline" in (out / "index.html").read_text()
+
+
+def test_settings_file_overrides_defaults(tmp_path, fixture_copy):
+    content = fixture_copy("minimal")
+    (content / "site.yaml").write_text('title: "Screen AI Tracker"\nlanguage: fr\n')
+    out = tmp_path / "out"
+    assert run_timeline("build", "--content", content, "--output", out).returncode == 0
+    home = (out / "index.html").read_text()
+    assert '<html lang="fr">' in home and "<title>Screen AI Tracker</title>" in home
+
+
+def test_bad_settings_are_located(fixture_copy):
+    content = fixture_copy("minimal")
+    (content / "site.yaml").write_text('title: "ok"\nlanguge: en\n')
+    result = run_timeline("check", "--content", content)
+    assert result.returncode == 1
+    assert "site.yaml:2:1: languge: is not a known field — did you mean 'language'?" in result.stderr
+
+
+def test_new_writes_a_file_that_check_guides_to_completion(tmp_path, fixture_copy):
+    content = fixture_copy("minimal")
+    result = run_timeline("new", "AI dubbing: a first test!", "--date", "2024-03", "--category", "technology",
+                          "--content", content)
+    assert result.returncode == 0, result.stderr
+    path = content / "events/2024/2024-03-ai-dubbing-a-first-test.md"
+    assert result.stdout.strip() == str(path)
+    checked = run_timeline("check", "--content", content)
+    problems = [l for l in checked.stderr.splitlines() if "2024-03-ai-dubbing" in l]
+    assert [p.split(": ", 2)[1] for p in problems] == ["summary", "sources"]
+    # fill in what check asked for, and it passes
+    text = path.read_text().replace("summary: ''", "summary: 'A test.'").replace(
+        "sources: []", "sources: [{title: T, publisher: P, url: 'https://www.aljazeera.com/'}]")
+    path.write_text(text)
+    assert run_timeline("check", "--content", content).returncode == 0
+
+
+def test_new_refuses_a_bad_date(tmp_path):
+    result = run_timeline("new", "X", "--date", "2024-13", "--category", "labor", "--content", tmp_path)
+    assert result.returncode == 2 and "has no month 13" in result.stderr
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("href", "src") and value and value.startswith("/"):
+                self.links.append(value)
+
+
+def test_every_internal_link_resolves(tmp_path):
+    _, out = build(tmp_path)
+    for page in out.rglob("*.html"):
+        parser = _Links()
+        parser.feed(page.read_text())
+        for link in parser.links:
+            target = out / link.split("#")[0].lstrip("/")
+            assert target.is_file() or (target / "index.html").is_file(), f"{page}: {link}"
