@@ -7,7 +7,7 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -128,9 +128,11 @@ DateField = Annotated[
                     "description": "YYYY-MM-DD, YYYY-MM or YYYY; the precision is kept"}),
 ]
 Url = Annotated[str, AfterValidator(_check_url), Field(json_schema_extra={"format": "uri"})]
-Slug = Annotated[str, AfterValidator(_check_slug), Field(pattern=SLUG_RE.pattern)]
+Slug = Annotated[str, AfterValidator(_check_slug), WithJsonSchema({"type": "string", "pattern": SLUG_RE.pattern})]
 PlainText = Annotated[str, Field(min_length=1)]
 Name = Annotated[str, Field(min_length=1, max_length=120)]
+T = TypeVar("T")
+UniqueList = Annotated[list[T], AfterValidator(_unique), Field(json_schema_extra={"uniqueItems": True})]
 
 
 class StrictModel(BaseModel):
@@ -157,17 +159,17 @@ class EventFrontMatter(StrictModel):
     summary: Annotated[str, Field(min_length=1, max_length=400)] = Field(
         description="One or two sentences of plain text (1–400 characters).")
     category: Category = Field(description="One of: " + ", ".join(CATEGORIES) + ".")
-    tags: Annotated[list[Slug], AfterValidator(_unique)] = Field(
+    tags: UniqueList[Slug] = Field(
         default_factory=list, description="Lowercase slugs (a-z0-9-), no repeats.")
-    organizations: Annotated[list[Name], AfterValidator(_unique)] = Field(
+    organizations: UniqueList[Name] = Field(
         default_factory=list, description="Companies, studios, unions, courts, agencies; no repeats.")
-    people: Annotated[list[Name], AfterValidator(_unique)] = Field(
+    people: UniqueList[Name] = Field(
         default_factory=list, description="People named in the sources; no repeats.")
-    works: Annotated[list[Name], AfterValidator(_unique)] = Field(
+    works: UniqueList[Name] = Field(
         default_factory=list, description="Films, series, games and other works; no repeats.")
     sources: Annotated[list[Source], Field(min_length=1)] = Field(
         description="At least one published source that says what the event says.")
-    related: Annotated[list[Slug], AfterValidator(_unique)] = Field(
+    related: UniqueList[Slug] = Field(
         default_factory=list, description="Ids of related events (their file names without `.md`).")
     caveat: PlainText | None = Field(
         None, description="What is disputed or uncertain, shown to readers as a notice.")
