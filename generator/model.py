@@ -189,18 +189,22 @@ class Era(StrictModel):
 class PageFrontMatter(StrictModel):
     """The front matter of a Markdown page in `content/pages/`."""
 
-    title: Annotated[str, Field(min_length=1, max_length=140)]
-    description: PlainText
+    title: Annotated[str, Field(min_length=1, max_length=140)] = Field(description="The page's heading and menu label.")
+    description: PlainText = Field(description="One sentence for search engines and link previews.")
 
 
 class Settings(StrictModel):
     """Site settings: defaults here, overridden by `content/site.yaml`."""
 
-    title: PlainText = "AI in Hollywood: a timeline"
-    description: PlainText = ("A curated, sourced timeline of artificial intelligence in film, television, "
-                              "streaming, visual effects, performers, writers, studios, unions and the law.")
+    title: PlainText = Field("AI in Hollywood: a timeline", description="The site's name, in every page title.")
+    description: PlainText = Field(
+        "A curated, sourced timeline of artificial intelligence in film, television, streaming, visual effects, "
+        "performers, writers, studios, unions and the law.",
+        description="One sentence for search engines, link previews and the feeds.")
     base_url: str = Field("/", description="Where the site is served: `/`, `/repo/` or a full URL.")
     repository_url: Url | None = Field(None, description="The GitHub repository, for edit and correction links.")
-    branch: Annotated[str, Field(min_length=1)] = "main"
-    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = "en"
-    license: PlainText = "Text CC BY 4.0; code MIT"
+    branch: Annotated[str, Field(min_length=1)] = Field("main", description="The branch the edit links open.")
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = Field(
+        "en", description="The language of the text, as a BCP 47 tag such as `en` or `en-GB`.")
+    license: PlainText = Field("Text CC BY 4.0; code MIT",
+                               description="The licence of the text and data, shown in the footer and the exports.")
