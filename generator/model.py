@@ -127,7 +127,8 @@ DateField = Annotated[
     WithJsonSchema({"type": "string", "pattern": DATE_RE.pattern,
                     "description": "YYYY-MM-DD, YYYY-MM or YYYY; the precision is kept"}),
 ]
-Url = Annotated[str, AfterValidator(_check_url), Field(json_schema_extra={"format": "uri"})]
+Url = Annotated[str, AfterValidator(_check_url),
+                Field(json_schema_extra={"format": "uri", "pattern": r"^https?://[^\s/?#]+[^\s]*$"})]
 Slug = Annotated[str, AfterValidator(_check_slug), WithJsonSchema({"type": "string", "pattern": SLUG_RE.pattern})]
 PlainText = Annotated[str, Field(min_length=1)]
 Name = Annotated[str, Field(min_length=1, max_length=120)]
