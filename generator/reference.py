@@ -27,11 +27,9 @@ SECTIONS: list[tuple[type[BaseModel], str, str]] = [
 ]
 
 
-def json_schema(model: type[BaseModel], title: str, description: str | None = None) -> dict[str, Any]:
+def json_schema(model: type[BaseModel], title: str) -> dict[str, Any]:
     """A model's JSON Schema, with the dialect and a title editors show."""
-    schema = model.model_json_schema()
-    return {"$schema": SCHEMA_DIALECT, **schema, "title": title,
-            "description": description or schema.get("description", "")}
+    return {"$schema": SCHEMA_DIALECT, **model.model_json_schema(), "title": title}
 
 
 def front_matter_schema() -> dict[str, Any]:
