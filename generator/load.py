@@ -93,13 +93,14 @@ def _scalar(node: yaml.Node, place: Place, path: FieldPath) -> Any:
         raise YamlProblem(place, "this number is too long; put it in quotes if it is text", path) from None
 
 
-def _to_python(node: yaml.Node, path: FieldPath, places: dict, seen: set[int], offset: int) -> Any:
+def _to_python(node: yaml.Node, path: FieldPath, places: dict, seen: dict[int, FieldPath], offset: int) -> Any:
     """Build plain data from a YAML node, recording places; refuse aliases, tags and duplicate keys."""
     place = _place(node, offset)
     if id(node) in seen:
-        # The composer hands an alias back as the very node its anchor named.
-        raise YamlProblem(place, "anchors and aliases (&, *) are not allowed", path)
-    seen.add(id(node))
+        # The composer hands an alias back as the very node its anchor named, so this is the anchor.
+        raise YamlProblem(place, f"anchors and aliases (&, *) are not allowed; this value is repeated by an "
+                                 f"alias in {field_name(path) or 'the top level'}: write it out instead", seen[id(node)])
+    seen[id(node)] = path
     places[path] = place
     if not isinstance(node, yaml.ScalarNode) and node.tag not in _COLLECTION_TAGS:
         raise YamlProblem(place, f"the YAML tag '{node.tag}' is not allowed; write a plain list or mapping", path)
@@ -146,7 +147,7 @@ def parse_yaml(text: str, line_offset: int = 0) -> tuple[Any, dict[FieldPath, Pl
     if node is None:
         return None, {}
     places: dict[FieldPath, Place] = {}
-    return _to_python(node, (), places, set(), line_offset), places
+    return _to_python(node, (), places, {}, line_offset), places
 
 
 def display_path(path: Path) -> str:
