@@ -142,6 +142,10 @@ def parse_yaml(text: str, line_offset: int = 0) -> tuple[Any, dict[FieldPath, Pl
             start = exc.context_mark
             reason += f" ({exc.context.removeprefix('while ')} that starts at {start.line + 1 + line_offset}:{start.column + 1})"
         raise YamlProblem(place, f"invalid YAML: {reason}") from None
+    except yaml.reader.ReaderError as exc:  # a control character; libyaml counts bytes, so find it ourselves
+        before = text[: max(text.find(chr(exc.character)), 0)]
+        place = (before.count("\n") + 1 + line_offset, len(before) - (before.rfind("\n") + 1) + 1)
+        raise YamlProblem(place, f"the control character U+{exc.character:04X} is not allowed in YAML; remove it") from None
     except yaml.YAMLError as exc:
         raise YamlProblem(None, f"invalid YAML: {exc}") from None
     if node is None:
