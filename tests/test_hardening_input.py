@@ -149,3 +149,14 @@ def test_related_to_a_broken_file_reports_only_the_broken_file():
     assert "2023-06-writers-watch.md:3:1: invalid YAML" in result.stderr
     assert "no event has the id" not in result.stderr
 
+
+
+@pytest.mark.parametrize("fmt", ["text", "github"])
+def test_control_characters_in_values_cannot_forge_output_lines(fmt):
+    result = run_timeline("check", "--content", FIXTURES / "control-characters", "--format", fmt)
+    assert result.returncode == 1
+    output = (result.stderr if fmt == "text" else result.stdout).splitlines()
+    problems = [line for line in output if "category" in line]
+    assert len(problems) == 1 and "forged by a contributor" in problems[0]
+    assert "\x1b" not in result.stdout + result.stderr
+    assert [line for line in output if line.startswith("::")] == ([] if fmt == "text" else problems)
