@@ -41,6 +41,8 @@ BAD_INPUTS = [
     ("related-missing", f"{EVENT}:10:11: related[0]: ", "no event has the id '2025-07-17-netflix-el-eternaut'"),
     ("file-name-mismatch", "events/2025/2025-07-18-netflix-el-eternauta.md:3:7: date: ",
      "'2025-07-17' does not match the file name's date '2025-07-18'"),
+    ("file-name-format", "events/2025/Netflix El_Eternauta.md:3:7: date: ",
+     "the file name 'Netflix El_Eternauta.md' must be '<date>-<slug>.md', like '2025-07-17-short-title.md'"),
     ("wrong-folder", "events/2024/2025-07-17-netflix-el-eternauta.md:3:7: date: ",
      "its file is in the folder '2024'; move it to events/2025/"),
     ("eras-malformed-yaml", "eras.yaml:4:9: ", "invalid YAML: did not find expected key"),
