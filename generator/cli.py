@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from .problems import errors, format_problems
 from .write import OutputRefused
 
 OK, CONTENT_PROBLEMS, USAGE = 0, 1, 2
+INTERRUPTED = 130  # as a shell reports Ctrl-C
 
 
 def _report(problems, fmt: str = "text") -> None:
@@ -43,6 +45,9 @@ def cmd_build(args) -> int:
     except OutputRefused as exc:
         print(f"timeline build: {exc}", file=sys.stderr)
         return USAGE
+    except KeyboardInterrupt:
+        print(f"build interrupted; the previous site in {args.output} is unchanged", file=sys.stderr)
+        return INTERRUPTED
     _report(result.problems)
     if not result.written:
         print(f"build failed: {_summary(result.problems)}; the previous site in {args.output} is unchanged",
@@ -148,6 +153,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # a kill cleans up as Ctrl-C does
     return args.run(args)
 
 

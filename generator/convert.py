@@ -6,6 +6,9 @@ included) goes through nh3 (the Ammonia sanitizer) with a small allowlist.
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 import markdown
 import nh3
 
@@ -25,6 +28,7 @@ ALLOWED_ATTRIBUTES = {
     "blockquote": {"cite"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
 
 
 def _markdown() -> markdown.Markdown:
@@ -39,6 +43,16 @@ def _markdown() -> markdown.Markdown:
 _converter = _markdown()
 
 
+def _local_images_only(tag: str, attribute: str, value: str) -> str | None:
+    """An image from another host would be a request the CSP refuses (and a reader tracked): drop it."""
+    if tag == "img" and attribute == "src":
+        # read the URL as a browser does: tabs and newlines dropped, ends trimmed, a backslash taken for /
+        seen = re.sub(r"[\t\n\r]", "", value).strip(_C0_AND_SPACE).replace("\\", "/")
+        parts = urlsplit(seen)
+        return value if not parts.scheme and not parts.netloc and not seen.startswith("//") else None
+    return value
+
+
 def markdown_to_html(text: str) -> str:
     """Safe HTML for a Markdown body: no script, no event handler, no javascript: or data: URL."""
     html = _converter.reset().convert(text)
@@ -47,5 +61,6 @@ def markdown_to_html(text: str) -> str:
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
+        attribute_filter=_local_images_only,
         link_rel="noopener noreferrer nofollow",
     )

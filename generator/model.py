@@ -105,6 +105,16 @@ def _check_url(value: str) -> str:
     return value
 
 
+def _check_base_url(value: str) -> str:
+    # it prefixes every link and the canonical URL: a path on this host, or an http(s) URL
+    if value.startswith("/") and not value.startswith("//") and not any(c.isspace() for c in value):
+        return value
+    try:
+        return _check_url(value)
+    except ValueError:
+        raise ValueError(f"'{value}' must be a path such as / or /repo/, or an http or https URL") from None
+
+
 def _check_slug(value: str) -> str:
     if not SLUG_RE.match(value):
         raise ValueError(f"'{value}' must be lowercase letters, digits and single hyphens (a-z0-9-)")
@@ -202,7 +212,8 @@ class Settings(StrictModel):
         "A curated, sourced timeline of artificial intelligence in film, television, streaming, visual effects, "
         "performers, writers, studios, unions and the law.",
         description="One sentence for search engines, link previews and the feeds.")
-    base_url: str = Field("/", description="Where the site is served: `/`, `/repo/` or a full URL.")
+    base_url: Annotated[str, AfterValidator(_check_base_url)] = Field(
+        "/", description="Where the site is served: `/`, `/repo/` or a full URL.")
     repository_url: Url | None = Field(None, description="The GitHub repository, for edit and correction links.")
     branch: Annotated[str, Field(min_length=1)] = Field("main", description="The branch the edit links open.")
     language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = Field(

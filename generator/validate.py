@@ -155,21 +155,26 @@ def validate_event(doc: RawDocument, content_root, today: dt.date) -> tuple[Even
     return event, problems
 
 
-def _cross_checks(events: list[Event], docs: dict[str, RawDocument]) -> list[Problem]:
+def _cross_checks(events: list[Event], docs: list[RawDocument]) -> list[Problem]:
+    """Unique ids and existing `related` targets, over every event file: one broken file must
+    neither hide a duplicate id nor make the events that point at it report a missing id."""
     problems = []
-    by_id: dict[str, Event] = {}
-    for event in events:
-        if event.id in by_id:
-            first = by_id[event.id]
-            problems.append(Problem(event.display, 1, 1, "id", f"the id '{event.id}' is already used by {first.display}; "
-                                    "rename one of the files"))
+    first_with: dict[str, RawDocument] = {}
+    for doc in docs:
+        if not doc.path.name.endswith(".md"):
+            continue
+        event_id = doc.path.stem
+        if event_id in first_with:
+            problems.append(Problem(doc.display, 1, 1, "id", f"the id '{event_id}' is already used by "
+                                    f"{first_with[event_id].display}; rename one of the files"))
         else:
-            by_id[event.id] = event
+            first_with[event_id] = doc
+    by_display = {doc.display: doc for doc in docs}
     for event in events:
         for index, target in enumerate(event.meta.related):
-            if target not in by_id and target != event.id:
-                problems.append(docs[event.display].problem(
-                    ("related", index), f"no event has the id '{target}'{_suggest(target, list(by_id))}"))
+            if target not in first_with:
+                problems.append(by_display[event.display].problem(
+                    ("related", index), f"no event has the id '{target}'{_suggest(target, list(first_with))}"))
     return problems
 
 
@@ -226,7 +231,7 @@ def validate_content(raw: RawContent, content_root, today: dt.date | None = None
         problems += found
         if event is not None:
             events.append(event)
-    problems += _cross_checks(events, {doc.display: doc for doc in raw.events})
+    problems += _cross_checks(events, raw.events)
     eras, found = validate_eras(raw.eras)
     problems += found
     settings, found = validate_settings(raw.settings)
