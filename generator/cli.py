@@ -12,7 +12,7 @@ import yaml
 
 from . import __version__, build, reference
 from .collect import slugify
-from .model import CATEGORIES, PartialDate, _check_url
+from .model import CATEGORIES, PartialDate, _check_base_url, _check_url
 from .problems import errors, format_problems
 from .write import OutputRefused
 
@@ -101,11 +101,14 @@ def cmd_reference(args) -> int:
     return OK
 
 
-def _url(value: str) -> str:
-    try:
-        return _check_url(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+def _argument(check):
+    """An argparse type from a model check, so flags obey the same rules as site.yaml."""
+    def convert(value: str) -> str:
+        try:
+            return check(value)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return convert
 
 
 def parser() -> argparse.ArgumentParser:
@@ -128,9 +131,9 @@ def parser() -> argparse.ArgumentParser:
     p = commands.add_parser("build", help="build the static site", description="Check the content, then build the site.")
     content_option(p)
     p.add_argument("--output", type=Path, default=Path("site"), metavar="DIR", help="the output folder (default: site)")
-    p.add_argument("--base-url", metavar="URL",
+    p.add_argument("--base-url", type=_argument(_check_base_url), metavar="URL",
                    help="where the site is served: /, /repo/ or https://host/repo/ (default: from site.yaml)")
-    p.add_argument("--repository-url", type=_url, metavar="URL",
+    p.add_argument("--repository-url", type=_argument(_check_url), metavar="URL",
                    help="the GitHub repository, for edit and correction links (default: from site.yaml)")
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
     p.set_defaults(run=cmd_build)

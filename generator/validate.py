@@ -211,12 +211,20 @@ def validate_settings(doc: RawDocument | None) -> tuple[Settings, list[Problem]]
     return settings or Settings(), problems
 
 
+# Folders the site itself writes: a page with one of these names would overwrite them.
+RESERVED_PAGE_SLUGS = frozenset({"events", "categories", "years", "organizations", "people", "works", "tags",
+                                 "data", "search", "static", "pagefind", "feed", "sitemap", "robots", "404"})
+
+
 def validate_page(doc: RawDocument) -> tuple[Page | None, list[Problem]]:
     if doc.problems or doc.data is None:
         return None, list(doc.problems)
     meta, problems = check_model(PageFrontMatter, doc.data, doc)
     if not SLUG_RE.match(doc.path.stem):
         problems.append(doc.problem((), f"the file name '{doc.path.name}' must be a slug (a-z, 0-9, hyphens) + '.md'"))
+    elif doc.path.stem in RESERVED_PAGE_SLUGS:
+        problems.append(doc.problem((), f"'{doc.path.stem}' is a folder the site writes itself; rename the page "
+                                    f"(reserved: {', '.join(sorted(RESERVED_PAGE_SLUGS))})"))
     if meta is None or problems:
         return None, problems
     return Page(doc.path.stem, doc.display, doc.digest, meta, doc.body), problems
