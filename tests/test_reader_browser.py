@@ -129,6 +129,23 @@ def test_keyboard_alone_reaches_every_control(page, base, path):
         assert page.locator("#filter-status").inner_text() != "Showing all 15 events."
 
 
+def test_focus_is_visible(page, base):
+    page.goto(base)
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineWidth")
+        assert float(outline.removesuffix("px")) >= 2
+
+
+@pytest.mark.parametrize("path", ["", EVENT, FACET, "people/"])
+def test_nothing_overflows_a_320_px_screen(browser, base, path):
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.goto(base + path)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    context.close()
+
+
 def test_skip_link_moves_focus_to_main(page, base):
     page.goto(base + EVENT)
     page.keyboard.press("Tab")
