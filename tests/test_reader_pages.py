@@ -229,3 +229,8 @@ def test_nu_html_checker_reports_no_error(site):
               for m in messages if m["type"] == "error"]
     assert errors == []
     assert len(list(site.rglob("*.html"))) > 100  # the checker saw every page
+
+
+def test_page_sections_written_with_two_hashes_follow_the_title_in_order(site):
+    about = (site / "about/index.html").read_text()
+    assert "<h2>What is in scope</h2>" in about and "<h3" not in about
