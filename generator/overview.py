@@ -39,6 +39,7 @@ class Column:
     top: float  # px, top of the bar
     segments: list[Segment]
     labelled: bool  # whether the year's label is drawn (fewer labels when there are many years)
+    minor: bool  # a label that narrow screens leave out, every other year counting back from the last
 
     @property
     def centre(self) -> float:
@@ -58,10 +59,15 @@ class Band:
     top: float  # px
     label_y: float  # px
     anchor: str  # "start" or "end": which edge of the band the label hangs from
+    key: int  # narrow screens show this number in the band; the caption says which era it is
 
     @property
     def label_x(self) -> float:
         return self.x if self.anchor == "start" else self.x + self.width
+
+    @property
+    def centre(self) -> float:
+        return self.x + self.width / 2
 
 
 @dataclass(frozen=True)
@@ -116,12 +122,13 @@ def overview(timeline: Timeline) -> Overview | None:
         x = index * width
         columns.append(Column(year, round(x, 3), round(width, 3), round(x + width * (1 - BAR_SHARE) / 2, 3),
                               round(width * BAR_SHARE, 3), sum(per_year.values()), round(y, 2), segments,
-                              year % label_every == 0 or year in (first, last)))
+                              year % label_every == 0 or year in (first, last),
+                              years > 6 and (last - year) % 2 == 1))
     bands = []
     for lane, era in enumerate(eras):  # one lane per era: overlapping strikes stay readable
         x = _position(era.start.first_day, first, years)
         end = _position(era.end.last_day + dt.timedelta(days=1), first, years)
         bands.append(Band(era, round(x, 3), round(max(end - x, 0.4), 3), LANE * lane + 4, LANE * lane + 16,
-                          "start" if x < 55 else "end"))
+                          "start" if x < 55 else "end", lane + 1))
     busiest = max(columns, key=lambda c: (c.total, c.year))
     return Overview(columns, bands, baseline, baseline + YEAR_ROOM, busiest)

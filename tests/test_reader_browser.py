@@ -185,3 +185,17 @@ def test_reads_without_javascript(browser, base):
     page.locator("a[rel=next]").click()
     assert page.locator("h1").inner_text().startswith("WGA ends 148-day strike")
     context.close()
+
+
+@pytest.mark.parametrize("path", ["", EVENT, FACET])
+def test_pages_load_their_own_files_without_a_csp_violation(page, base, path):
+    problems = []
+    page.on("console", lambda message: message.type in ("error", "warning") and problems.append(message.text))
+    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
+    hosts = set()
+    page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
+    page.goto(base + path)
+    page.wait_for_load_state("networkidle")
+    assert problems == []
+    assert hosts == {urlsplit(base).netloc}  # nothing from another host
+    assert page.evaluate("getComputedStyle(document.body).fontFamily").startswith("Charter")  # the stylesheet applied

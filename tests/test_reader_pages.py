@@ -33,6 +33,14 @@ def site(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def shipped_site(tmp_path_factory) -> Path:
+    """The shipped content, as the Pages workflow builds it."""
+    return build(ROOT / "content", tmp_path_factory.mktemp("shipped") / "site",
+                 "--base-url", "https://example.org/ai-timeline/",
+                 "--repository-url", "https://github.com/example/ai-timeline")
+
+
+@pytest.fixture(scope="module")
 def prefixed_site(tmp_path_factory) -> Path:
     """Built for a project site: every link must carry the /ai-timeline/ prefix."""
     return build(FIXTURES / "reader", tmp_path_factory.mktemp("prefixed") / "site",
@@ -74,6 +82,9 @@ def test_home_has_overview_with_bars_eras_and_year_links(site):
     assert [m for m in re.findall(r'class="ov-era-label"[^>]*>([^<]+)<', svg)] == [
         "2023 WGA strike", "2023 SAG-AFTRA strike", "Video-game performers&#39; strike"]
     assert 'href="#y2017"' not in svg and ">2017</text>" in svg
+    # narrow screens show numbered keys in the bands; the caption names them
+    assert re.findall(r'class="ov-era-key"[^>]*>(\d)<', svg) == ["1", "2", "3"]
+    assert '<span class="era-key">2</span> <a href="#era-sag-aftra-strike-2023">2023 SAG-AFTRA strike</a>' in home
     # no inline style anywhere: the CSP would block it
     assert "style=" not in home
     # the text alternative: a table with a row per year that has events
@@ -188,10 +199,10 @@ def test_names_that_slug_alike_get_their_own_pages(tmp_path, fixture_copy):
     assert names == {"Eyeline Studios", "Eyeline-Studios"}
 
 
-@pytest.mark.parametrize("which", ["site", "prefixed_site"])
+@pytest.mark.parametrize("which", ["site", "prefixed_site", "shipped_site"])
 def test_every_internal_link_resolves(which, request):
     out: Path = request.getfixturevalue(which)
-    prefix = "/ai-timeline/" if which == "prefixed_site" else "/"
+    prefix = "/" if which == "site" else "/ai-timeline/"
     pages = {p: parse(p) for p in out.rglob("*.html")}
     checked = 0
     for page, parsed in pages.items():
@@ -216,7 +227,9 @@ def java() -> str | None:
     return shutil.which("java")
 
 
-def test_nu_html_checker_reports_no_error(site):
+@pytest.mark.parametrize("which", ["site", "shipped_site"])
+def test_nu_html_checker_reports_no_error(which, request):
+    site: Path = request.getfixturevalue(which)
     if not (java() and VNU.exists()):
         message = "the Nu HTML checker needs Java and node_modules/vnu-jar (make test installs them)"
         if os.environ.get("CI") == "true":
