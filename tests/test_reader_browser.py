@@ -16,13 +16,17 @@ EVENT = "events/2023-07-14-sag-aftra-strike-begins/"
 FACET = "organizations/sag-aftra/"
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("reader-browser") / "site"
-    result = run_timeline("build", "--content", FIXTURES / "reader", "--output", out,
-                          "--base-url", "https://example.org/ai-timeline/")
+def built(folder: Path, content: Path, *extra: str) -> Path:
+    out = folder / "site"
+    result = run_timeline("build", "--content", content, "--output", out, *extra)
     assert result.returncode == 0, result.stderr
     return out
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    return built(tmp_path_factory.mktemp("reader-browser"), FIXTURES / "reader",
+                 "--base-url", "https://example.org/ai-timeline/")
 
 
 @pytest.fixture
@@ -33,11 +37,8 @@ def base(site, static_server) -> str:
 
 @pytest.fixture(scope="module")
 def shipped_site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("shipped-browser") / "site"
-    result = run_timeline("build", "--content", ROOT / "content", "--output", out,
-                          "--repository-url", "https://github.com/example/ai-timeline")
-    assert result.returncode == 0, result.stderr
-    return out
+    return built(tmp_path_factory.mktemp("shipped-browser"), ROOT / "content",
+                 "--repository-url", "https://github.com/example/ai-timeline")
 
 
 def shown_titles(page) -> list[str]:
