@@ -53,9 +53,20 @@ def _local_images_only(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])\b")
+
+
+def close_heading_gaps(html: str) -> str:
+    """Renumber headings from h2 without skipped levels, so that a body written with `##`
+    sections (as most writers do) still follows the page's h1 in order."""
+    levels = sorted({int(level) for _, level in _HEADING_TAG.findall(html)})
+    renumber = {level: min(2 + rank, 6) for rank, level in enumerate(levels)}
+    return _HEADING_TAG.sub(lambda m: f"<{m[1]}h{renumber[int(m[2])]}", html)
+
+
 def markdown_to_html(text: str) -> str:
     """Safe HTML for a Markdown body: no script, no event handler, no javascript: or data: URL."""
-    html = _converter.reset().convert(text)
+    html = close_heading_gaps(_converter.reset().convert(text))
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
