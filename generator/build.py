@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import cache as memo
-from . import collect, convert, load, parallel, render, validate, write
+from . import collect, convert, export, load, parallel, render, validate, write
 from .problems import Problem, errors
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -47,7 +47,7 @@ class BuildResult:
     seconds: float = 0.0
     written: bool = False
     events_cached: int = 0  # events taken from the cache rather than parsed
-    pages_cached: int = 0  # pages taken from the cache rather than rendered
+    pages_cached: int = 0  # files of the site taken from the cache rather than made
     cache_note: str = ""  # why the cache was thrown away, if it was
 
 
@@ -59,6 +59,7 @@ def failed(problems: list[Problem], strict: bool = False) -> bool:
 class _Parsed:
     """One event file after load, validate and convert: what the cache keeps per file."""
 
+    display: str  # the file as messages show it
     event: validate.Event | None
     problems: list[Problem]
     html: str | None
@@ -76,7 +77,8 @@ def _parse_event(path: Path, content: Path, today: dt.date, convert_body: bool) 
     event, problems = validate.validate_event(doc, content.resolve(), today)
     html = convert.markdown_to_html(event.body) if event and convert_body else None
     first_day = event.meta.date.first_day.toordinal() if event else None
-    return pickle.dumps(_Parsed(event, problems, html, first_day, today.toordinal()), pickle.HIGHEST_PROTOCOL)
+    parsed = _Parsed(doc.display, event, problems, html, first_day, today.toordinal())
+    return pickle.dumps(parsed, pickle.HIGHEST_PROTOCOL)
 
 
 def _file_key(path: Path, cwd: str) -> str | None:
@@ -90,17 +92,15 @@ def _file_key(path: Path, cwd: str) -> str | None:
     return memo.digest(cwd, str(path), target, hashlib.sha256(data).digest())
 
 
-class _DocsByDisplay(dict):
-    """Raw documents for the checks across files, loaded only for the few that need one."""
+class _FileSeen:
+    """An event file for the checks across files: its name, and its raw document read again
+    only if a problem must point into it (a missing `related` id), which is rare."""
 
-    def __init__(self, paths: list[Path], content: Path):
-        super().__init__()
-        self._paths, self._content = paths, content
+    def __init__(self, path: Path, display: str, content: Path):
+        self.path, self.display, self._content = path, display, content
 
-    def __missing__(self, display: str) -> load.RawDocument:
-        path = next(p for p in self._paths if load.display_path(p) == display)
-        self[display] = load.load_markdown_file(path, self._content)
-        return self[display]
+    def problem(self, *args, **kwargs) -> Problem:
+        return load.load_markdown_file(self.path, self._content).problem(*args, **kwargs)
 
 
 def _check(content: Path, today: dt.date, store: memo.Cache | None, convert_bodies: bool, progress: Progress,
@@ -124,7 +124,7 @@ def _check(content: Path, today: dt.date, store: memo.Cache | None, convert_bodi
             store.put_event(keys[i], data)
     events = [entry.event for entry in parsed if entry.event]
     problems = [problem for entry in parsed for problem in entry.problems]
-    problems += validate.cross_checks(events, _DocsByDisplay(paths, content))
+    problems += validate.cross_checks(events, [_FileSeen(p, entry.display, content) for p, entry in zip(paths, parsed)])
     # Eras, settings and pages: few files, validated as `timeline check` does (with no events).
     others = load.RawContent([], load.load_pages(content), load.load_yaml_file(content / "eras.yaml", content),
                              load.load_yaml_file(content / "site.yaml", content))
@@ -142,36 +142,38 @@ def check(content: Path, today: dt.date | None = None) -> CheckResult:
     return CheckResult(valid, valid.problems)
 
 
-def _site_key(content: Path, event_keys: list[str | None], base_url: str | None, today: dt.date) -> str | None:
+def _site_key(content: Path, event_keys: list[str | None], overrides: dict[str, str], today: dt.date) -> str | None:
     """A hash of every input of the site: when it is unchanged, so is every page."""
     if None in event_keys:
         return None
     others = [content / "eras.yaml", content / "site.yaml", *sorted((content / "pages").glob("*.md")),
               *sorted(p for p in render.TEMPLATES.rglob("*") if p.is_file())]
-    parts: list[str | bytes] = [os.getcwd(), str(content), base_url or "", today.isoformat(), *event_keys]
+    parts: list[str | bytes] = [os.getcwd(), str(content), repr(sorted(overrides.items())), today.isoformat(), *event_keys]
     for path in others:
         parts += [str(path), path.read_bytes() if path.exists() else b"\0missing"]
     return memo.digest(*parts)
 
 
 def build(content: Path, output: Path, base_url: str | None = None, strict: bool = False,
-          use_cache: bool = True, progress: Progress | None = None) -> BuildResult:
+          repository_url: str | None = None, use_cache: bool = True, progress: Progress | None = None) -> BuildResult:
     """Check, render and write the site; nothing is written when the content has errors."""
     started = time.perf_counter()
     write.check_output(output, content)
+    given = {"base_url": base_url, "repository_url": repository_url}
+    overrides = {k: v for k, v in given.items() if v is not None}
     store = memo.Cache.open(memo.folder_for(content)) if use_cache else None
     with store.locked() if store else contextlib.nullcontext():
-        result = _build(content, output.resolve(), base_url, strict, store, progress or _no_progress)
+        result = _build(content, output.resolve(), overrides, strict, store, progress or _no_progress)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _build(content: Path, output: Path, base_url: str | None, strict: bool, store: memo.Cache | None,
+def _build(content: Path, output: Path, overrides: dict[str, str], strict: bool, store: memo.Cache | None,
            progress: Progress) -> BuildResult:
     today = dt.date.today()
     cwd, paths = os.getcwd(), load.find_event_files(content)
     keys = [_file_key(path, cwd) for path in paths] if store else None
-    site_key = _site_key(content, keys, base_url, today) if store else None
+    site_key = _site_key(content, keys, overrides, today) if store else None
     site = store.site(site_key) if store and site_key else None
     if site:  # every input as it was for the last good build: its pages are the site
         files = {rel: store.page(key) for rel, key in site.files.items()}
@@ -188,7 +190,7 @@ def _build(content: Path, output: Path, base_url: str | None, strict: bool, stor
         if store:
             store.save()
         return result
-    settings = valid.settings if base_url is None else valid.settings.model_copy(update={"base_url": base_url})
+    settings = valid.settings.model_copy(update=overrides)
     timeline = collect.collect(valid.events, valid.eras, valid.pages, settings, html)
     files, page_keys, result.pages_cached = _render_site(timeline, today, store, progress)
     site = memo.SiteMemo(page_keys, valid.problems, len(valid.events)) if store else None
@@ -211,9 +213,9 @@ def _render_site(timeline: collect.Timeline, today: dt.date, store: memo.Cache |
     statics = render.static_files()
     if store is None:
         pages = _counted(render.render_pages(specs, env), "render", len(specs), progress)
-        return {spec.path: page for spec, page in zip(specs, pages)} | statics, {}, 0
+        files = {spec.path: page for spec, page in zip(specs, pages)} | statics
+        return files | export.export_files(timeline, env, files), {}, 0
     keys = dict(zip((spec.path for spec in specs), render.page_keys(specs, env, timeline)))
-    keys |= {rel: memo.digest("static", rel, data) for rel, data in statics.items()}
     files = {rel: store.page(key) for rel, key in keys.items()}
     cached = sum(1 for stored in files.values() if stored)
     todo = [spec for spec in specs if files[spec.path] is None]
@@ -223,7 +225,12 @@ def _render_site(timeline: collect.Timeline, today: dt.date, store: memo.Cache |
     store.prepare_pages()
     for spec, stat in zip(todo, _counted(render.render_pages(todo, env, store_page), "render", len(todo), progress)):
         files[spec.path] = store.record_page(keys[spec.path], stat)
-    for rel, data in statics.items():
+    # The data files and feeds depend on every event: made again unless nothing changed at all.
+    made = statics | export.export_files(timeline, env, files)
+    for rel, data in made.items():
+        keys[rel] = memo.digest("file", rel, data)
+        files[rel] = store.page(keys[rel])
+        cached += files[rel] is not None
         files[rel] = files[rel] or store.put_page(keys[rel], data)
     return files, keys, cached
 

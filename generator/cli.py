@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from pathlib import Path
 
 import yaml
 
-from . import __version__, build
+from . import __version__, build, reference
 from .collect import slugify
-from .model import CATEGORIES, PartialDate
+from .model import CATEGORIES, PartialDate, _check_base_url, _check_url
 from .problems import errors, format_problems
 from .write import OutputRefused
 
 OK, CONTENT_PROBLEMS, USAGE = 0, 1, 2
+INTERRUPTED = 130  # as a shell reports Ctrl-C
 
 
 def _report(problems, fmt: str = "text") -> None:
@@ -54,11 +57,14 @@ class _Progress:
 
 def cmd_build(args) -> int:
     try:
-        result = build.build(args.content, args.output, args.base_url, args.strict,
+        result = build.build(args.content, args.output, args.base_url, args.strict, args.repository_url,
                              use_cache=not args.no_cache, progress=_Progress())
     except OutputRefused as exc:
         print(f"timeline build: {exc}", file=sys.stderr)
         return USAGE
+    except KeyboardInterrupt:
+        print(f"build interrupted; the previous site in {args.output} is unchanged", file=sys.stderr)
+        return INTERRUPTED
     _report(result.problems)
     if not result.written:
         print(f"build failed: {_summary(result.problems)}; the previous site in {args.output} is unchanged",
@@ -67,17 +73,18 @@ def cmd_build(args) -> int:
     if result.cache_note:
         print(result.cache_note, file=sys.stderr)
     cached = "cache off" if args.no_cache else (f"from cache: {result.events_cached}/{result.events} events, "
-                                                 f"{result.pages_cached} pages")
+                                                 f"{result.pages_cached} files")
     print(f"built {result.events} events, {result.pages} pages into {args.output} in {result.seconds:.2f} s ({cached})")
     return OK
 
 
-def new_event_text(title: str, date: PartialDate, category: str) -> str:
+def new_event_text(title: str, date: PartialDate, category: str, schema: str) -> str:
+    """A pre-filled event file; `schema` is the JSON Schema's path or URL, for editors."""
     front = {"title": title, "date": date.iso, "summary": "", "category": category, "tags": [],
              "organizations": [], "people": [], "works": [], "sources": [], "related": []}
     body = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=100)
     return (
-        "---\n"
+        f"---\n# yaml-language-server: $schema={schema}\n"
         + body.replace("sources: []\n",
                        "sources: []  # at least one: {title: ..., publisher: ..., url: https://..., date: YYYY-MM-DD}\n")
               .replace("summary: ''\n", "summary: ''  # one or two sentences that the sources support\n")
@@ -98,9 +105,31 @@ def cmd_new(args) -> int:
         print(f"timeline new: {path} already exists", file=sys.stderr)
         return USAGE
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(new_event_text(args.title, date, args.category), encoding="utf-8")
+    schema = Path(os.path.relpath(reference.DOCS / "schema.json", path.parent.resolve())).as_posix()
+    path.write_text(new_event_text(args.title, date, args.category, schema), encoding="utf-8")
     print(path)
     return OK
+
+
+def cmd_reference(args) -> int:
+    if args.check:
+        outdated = reference.stale(args.output)
+        for path in outdated:
+            print(f"{path} is out of date with generator/model.py: run `timeline reference`", file=sys.stderr)
+        return CONTENT_PROBLEMS if outdated else OK
+    for path in reference.write(args.output):
+        print(path)
+    return OK
+
+
+def _argument(check):
+    """An argparse type from a model check, so flags obey the same rules as site.yaml."""
+    def convert(value: str) -> str:
+        try:
+            return check(value)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return convert
 
 
 def parser() -> argparse.ArgumentParser:
@@ -123,8 +152,10 @@ def parser() -> argparse.ArgumentParser:
     p = commands.add_parser("build", help="build the static site", description="Check the content, then build the site.")
     content_option(p)
     p.add_argument("--output", type=Path, default=Path("site"), metavar="DIR", help="the output folder (default: site)")
-    p.add_argument("--base-url", metavar="URL",
+    p.add_argument("--base-url", type=_argument(_check_base_url), metavar="URL",
                    help="where the site is served: /, /repo/ or https://host/repo/ (default: from site.yaml)")
+    p.add_argument("--repository-url", type=_argument(_check_url), metavar="URL",
+                   help="the GitHub repository, for edit and correction links (default: from site.yaml)")
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
     p.add_argument("--no-cache", action="store_true",
                    help="neither read nor write the build cache (.cache/timeline/ beside the content folder)")
@@ -136,11 +167,19 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--date", required=True, help="YYYY-MM-DD, YYYY-MM or YYYY")
     p.add_argument("--category", required=True, choices=list(CATEGORIES))
     p.set_defaults(run=cmd_new)
+
+    p = commands.add_parser("reference", help="write the field reference and JSON Schema from the models",
+                            description="Write fields.md and schema.json, generated from generator/model.py.")
+    p.add_argument("--output", type=Path, default=reference.DOCS, metavar="DIR",
+                   help="where to write them (default: the docs/ folder of this repository)")
+    p.add_argument("--check", action="store_true", help="write nothing; fail if the files there are out of date")
+    p.set_defaults(run=cmd_reference)
     return main
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # a kill cleans up as Ctrl-C does
     return args.run(args)
 
 

@@ -27,6 +27,9 @@ FACET_KINDS: dict[str, tuple[str, str]] = {
     "tags": ("Tags", "Tag"),
 }
 RELATED_LIMIT = 6
+# facet kind → the query parameter and card attribute the home page's filter uses
+FILTER_KEYS = {"categories": "category", "years": "year", "organizations": "organization",
+               "works": "work", "tags": "tag"}
 
 
 def slugify(name: str) -> str:
@@ -47,6 +50,23 @@ class FacetValue:
         return f"{self.kind}/{self.slug}/"
 
 
+@dataclass(frozen=True)
+class EraMark:
+    """Where an era starts or ends inside the timeline's list of events."""
+
+    era: Era
+    edge: str  # "start" or "end"
+
+
+@dataclass
+class YearBlock:
+    """One year of the home page: its events with the era marks that fall among them."""
+
+    year: str
+    events: list[Event]
+    entries: list[Event | EraMark]
+
+
 @dataclass
 class Timeline:
     events: list[Event]  # in time order
@@ -60,6 +80,7 @@ class Timeline:
     related: dict[str, list[Event]]
     eras_of: dict[str, list[Era]]
     html: dict[str, str]  # rendered Markdown bodies: event id, or "pages/<slug>" → HTML
+    blocks: list[YearBlock]  # the home page's timeline, year by year
 
     @property
     def years(self) -> list[FacetValue]:
@@ -67,6 +88,14 @@ class Timeline:
 
     def link(self, kind: str, name: str) -> FacetValue:
         return self.facet_of[(kind, name)]
+
+    def filter_data(self, event: Event) -> dict[str, str]:
+        """The facet slugs of an event, space-separated per filter key, for the in-page filter."""
+        return {key: " ".join(self.link(kind, name).slug for name in facet_names(event)[kind])
+                for kind, key in FILTER_KEYS.items()}
+
+    def eras_in_year(self, year: str) -> list[Era]:
+        return [era for era in self.eras if era.start.year <= int(year) <= era.end.year]
 
 
 def event_sort_key(event: Event) -> tuple:
@@ -194,6 +223,23 @@ def eras_overlapping(eras: list[Era], event: Event) -> list[Era]:
     return [era for era in eras if era.start.first_day <= end and start <= era.end.last_day]
 
 
+def year_blocks(events: list[Event], eras: list[Era]) -> list[YearBlock]:
+    """Events and era marks in time order, grouped by year: an era's start comes before the
+    events of its first day, its end after the events of its last day."""
+    entries: list[tuple[tuple, Event | EraMark]] = [
+        ((e.meta.date.first_day, 1, i), e) for i, e in enumerate(events)]
+    for i, era in enumerate(eras):
+        entries.append(((era.start.first_day, 0, i), EraMark(era, "start")))
+        entries.append(((era.end.last_day, 2, i), EraMark(era, "end")))
+    blocks: dict[str, YearBlock] = {}
+    for (day, _, _), entry in sorted(entries, key=lambda pair: pair[0]):
+        block = blocks.setdefault(str(day.year), YearBlock(str(day.year), [], []))
+        block.entries.append(entry)
+        if not isinstance(entry, EraMark):
+            block.events.append(entry)
+    return list(blocks.values())
+
+
 def collect(events: list[Event], eras: list[Era], pages: list[Page], settings: Settings,
             html: dict[str, str]) -> Timeline:
     ordered = sorted(events, key=event_sort_key)
@@ -210,4 +256,4 @@ def collect(events: list[Event], eras: list[Era], pages: list[Page], settings: S
     eras_sorted = sorted(eras, key=lambda era: (era.start.first_day, era.id))
     eras_of = {e.id: eras_overlapping(eras_sorted, e) for e in ordered}
     return Timeline(ordered, eras_sorted, sorted(pages, key=lambda p: p.slug), settings, facets, facet_of,
-                    by_id, neighbours, related, eras_of, html)
+                    by_id, neighbours, related, eras_of, html, year_blocks(ordered, eras_sorted))

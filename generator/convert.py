@@ -9,6 +9,7 @@ body some twenty times faster than Python-Markdown, which was the build's hot sp
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import cmarkgfm
 import nh3
@@ -30,26 +31,43 @@ ALLOWED_ATTRIBUTES = {
     "blockquote": {"cite"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
 
 
 EXTENSIONS = ["table", "strikethrough", "autolink"]
-_HEADING = re.compile(r"<(/?)h([1-6])>")
 
 
-def _shift_heading(match: re.Match) -> str:
-    # The page's title is its one h1, so a body's headings start at h2.
-    return f"<{match[1]}h{min(int(match[2]) + 1, 6)}>"
+def _local_images_only(tag: str, attribute: str, value: str) -> str | None:
+    """An image from another host would be a request the CSP refuses (and a reader tracked): drop it."""
+    if tag == "img" and attribute == "src":
+        # read the URL as a browser does: tabs and newlines dropped, ends trimmed, a backslash taken for /
+        seen = re.sub(r"[\t\n\r]", "", value).strip(_C0_AND_SPACE).replace("\\", "/")
+        parts = urlsplit(seen)
+        return value if not parts.scheme and not parts.netloc and not seen.startswith("//") else None
+    return value
+
+
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])\b")
+
+
+def close_heading_gaps(html: str) -> str:
+    """Renumber headings from h2 without skipped levels, so that a body written with `##`
+    sections (as most writers do) still follows the page's h1 in order."""
+    levels = sorted({int(level) for _, level in _HEADING_TAG.findall(html)})
+    renumber = {level: min(2 + rank, 6) for rank, level in enumerate(levels)}
+    return _HEADING_TAG.sub(lambda m: f"<{m[1]}h{renumber[int(m[2])]}", html)
 
 
 def markdown_to_html(text: str) -> str:
     """Safe HTML for a Markdown body: no script, no event handler, no javascript: or data: URL."""
     # Raw HTML is let through here (UNSAFE) so that nh3, not cmark, decides what stays.
     html = cmarkgfm.markdown_to_html_with_extensions(text, options=Options.CMARK_OPT_UNSAFE, extensions=EXTENSIONS)
-    html = _HEADING.sub(_shift_heading, html)
+    html = close_heading_gaps(html)
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
+        attribute_filter=_local_images_only,
         link_rel="noopener noreferrer nofollow",
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,54 +52,74 @@ class RawDocument:
 
     def problem(self, path: FieldPath, message: str, severity: str = "error") -> Problem:
         line, column = self.place(path) or (None, None)
-        name = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path if p != KEY).replace(".[", "[")
-        return Problem(self.display, line, column, name, message, severity)
+        return Problem(self.display, line, column, field_name(path), message, severity)
+
+
+def field_name(path: FieldPath) -> str:
+    """`sources[0].url` for ('sources', 0, 'url')."""
+    return ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path if p != KEY).replace(".[", "[")
 
 
 class YamlProblem(Exception):
-    def __init__(self, place: Place | None, message: str):
+    def __init__(self, place: Place | None, message: str, path: FieldPath = ()):
         super().__init__(message)
-        self.place, self.message = place, message
+        self.place, self.message, self.path = place, message, path
 
 
 _scalars = SafeConstructor()
 
-
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_CORE = "tag:yaml.org,2002:"
+_TIMESTAMP = _CORE + "timestamp"
+# Plain YAML values only: `!!binary`, `!!python/...` and custom `!tags` are refused, not guessed at.
+_SCALAR_TAGS = {_CORE + name for name in ("str", "int", "float", "bool", "null")} | {_TIMESTAMP}
+_COLLECTION_TAGS = {_CORE + "map", _CORE + "seq"}
 
 
 def _place(node: yaml.Node, offset: int) -> Place:
     return node.start_mark.line + 1 + offset, node.start_mark.column + 1
 
 
-def _to_python(node: yaml.Node, path: FieldPath, places: dict, seen: set[int], offset: int) -> Any:
-    """Build plain data from a YAML node, recording places; refuse aliases and duplicate keys."""
+def _scalar(node: yaml.Node, place: Place, path: FieldPath) -> Any:
+    """A plain YAML value (text, number, true/false, null); dates stay text for the model to check."""
+    if node.tag not in _SCALAR_TAGS:
+        raise YamlProblem(place, f"the YAML tag '{node.tag}' is not allowed; write a plain value", path)
+    if node.tag == _TIMESTAMP:  # the model says why a date is wrong better than YAML does
+        return node.value
+    try:
+        return _scalars.construct_object(node)
+    except yaml.YAMLError as exc:
+        raise YamlProblem(place, f"cannot read this value: {getattr(exc, 'problem', None) or exc}", path) from None
+    except ValueError:  # Python refuses to turn thousands of digits into a number
+        raise YamlProblem(place, "this number is too long; put it in quotes if it is text", path) from None
+
+
+def _to_python(node: yaml.Node, path: FieldPath, places: dict, seen: dict[int, FieldPath], offset: int) -> Any:
+    """Build plain data from a YAML node, recording places; refuse aliases, tags and duplicate keys."""
     place = _place(node, offset)
     if id(node) in seen:
-        # The composer hands an alias back as the very node its anchor named.
-        raise YamlProblem(place, "anchors and aliases (&, *) are not allowed")
-    seen.add(id(node))
+        # The composer hands an alias back as the very node its anchor named, so this is the anchor.
+        raise YamlProblem(place, f"anchors and aliases (&, *) are not allowed; this value is repeated by an "
+                                 f"alias in {field_name(path) or 'the top level'}: write it out instead", seen[id(node)])
+    seen[id(node)] = path
     places[path] = place
+    if not isinstance(node, yaml.ScalarNode) and node.tag not in _COLLECTION_TAGS:
+        raise YamlProblem(place, f"the YAML tag '{node.tag}' is not allowed; write a plain list or mapping", path)
     if isinstance(node, yaml.MappingNode):
         result: dict = {}
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise YamlProblem(_place(key_node, offset), "a key must be plain text")
-            key = str(_scalars.construct_object(key_node))
             key_place = _place(key_node, offset)
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise YamlProblem(key_place, "a key must be plain text", path)
+            key = str(_scalar(key_node, key_place, path))
             if key in result:
-                raise YamlProblem(key_place, f"'{key}' appears twice; YAML would silently keep only the last")
+                raise YamlProblem(key_place, f"'{key}' appears twice; YAML would silently keep only the last",
+                                  (*path, key))
             result[key] = _to_python(value_node, (*path, key), places, seen, offset)
             places[(*path, key, KEY)] = key_place
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_to_python(item, (*path, i), places, seen, offset) for i, item in enumerate(node.value)]
-    if node.tag == _TIMESTAMP:  # dates stay text: the model checks them and says why one is wrong
-        return node.value
-    try:
-        return _scalars.construct_object(node)
-    except (yaml.YAMLError, ValueError) as exc:  # e.g. a timestamp-like value that is no real date
-        raise YamlProblem(place, f"cannot read this value: {exc}") from None
+    return _scalar(node, place, path)
 
 
 def parse_yaml(text: str, line_offset: int = 0) -> tuple[Any, dict[FieldPath, Place]]:
@@ -117,13 +138,20 @@ def parse_yaml(text: str, line_offset: int = 0) -> tuple[Any, dict[FieldPath, Pl
         reason = exc.problem or exc.context or "invalid YAML"
         if "found character '\\t'" in str(exc):
             reason = "YAML does not allow tabs here; use spaces"
+        elif exc.context and exc.context_mark and exc.problem_mark:  # where the unfinished part began
+            start = exc.context_mark
+            reason += f" ({exc.context.removeprefix('while ')} that starts at {start.line + 1 + line_offset}:{start.column + 1})"
         raise YamlProblem(place, f"invalid YAML: {reason}") from None
+    except yaml.reader.ReaderError as exc:  # a control character; libyaml counts bytes, so find it ourselves
+        before = text[: max(text.find(chr(exc.character)), 0)]
+        place = (before.count("\n") + 1 + line_offset, len(before) - (before.rfind("\n") + 1) + 1)
+        raise YamlProblem(place, f"the control character U+{exc.character:04X} is not allowed in YAML; remove it") from None
     except yaml.YAMLError as exc:
         raise YamlProblem(None, f"invalid YAML: {exc}") from None
     if node is None:
         return None, {}
     places: dict[FieldPath, Place] = {}
-    return _to_python(node, (), places, set(), line_offset), places
+    return _to_python(node, (), places, {}, line_offset), places
 
 
 def display_path(path: Path) -> str:
@@ -133,20 +161,35 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+def _refusal(path: Path, root: Path) -> str | None:
+    """Why a content path may not be read: it leads outside the content folder, or is no plain file."""
+    if not path.resolve().is_relative_to(root.resolve()):
+        if not path.is_symlink():
+            return "lies outside the content folder (through a linked folder); refused"
+        return f"is a link to a {'folder' if path.is_dir() else 'file'} outside the content folder; refused"
+    mode = path.stat().st_mode
+    if stat.S_ISDIR(mode):
+        return "is a link to a folder; links to folders are not followed: move the files here instead"
+    if not stat.S_ISREG(mode):
+        return "is not a regular file (a pipe or a device); refused"
+    return None
+
+
 def _read_text(path: Path, doc: RawDocument, root: Path) -> str | None:
     """The file's text, or None with a problem recorded."""
     try:
-        if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
-            doc.problems.append(Problem(doc.display, None, None, "", "is a link to a file outside the content folder; refused"))
+        refusal = _refusal(path, root)
+        if refusal:
+            doc.problems.append(Problem(doc.display, None, None, "", refusal))
             return None
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
+        with path.open("rb") as file:  # never more than the cap, even if the file grew meanwhile
+            raw = file.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
             doc.problems.append(Problem(doc.display, None, None, "",
-                                        f"is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}"))
+                                        f"is over the limit of {MAX_FILE_BYTES:,} bytes; shorten it"))
             return None
-        raw = path.read_bytes()
-    except OSError as exc:
-        doc.problems.append(Problem(doc.display, None, None, "", f"cannot be read: {exc.strerror or exc}"))
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a loop of links, before Python 3.13
+        doc.problems.append(Problem(doc.display, None, None, "", f"cannot be read: {getattr(exc, 'strerror', None) or exc}"))
         return None
     doc.digest = hashlib.sha256(raw).hexdigest()
     try:
@@ -157,6 +200,11 @@ def _read_text(path: Path, doc: RawDocument, root: Path) -> str | None:
         doc.problems.append(Problem(doc.display, line, column, "", "is not valid UTF-8 text; save it as UTF-8"))
         return None
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _yaml_problem(doc: RawDocument, exc: YamlProblem) -> Problem:
+    line, column = exc.place or (None, None)
+    return Problem(doc.display, line, column, field_name(exc.path), exc.message)
 
 
 def load_markdown_file(path: Path, root: Path) -> RawDocument:
@@ -181,8 +229,7 @@ def load_markdown_file(path: Path, root: Path) -> RawDocument:
     try:
         doc.data, doc.places = parse_yaml("\n".join(lines[1:end]), line_offset=1)
     except YamlProblem as exc:
-        line, column = exc.place or (None, None)
-        doc.problems.append(Problem(doc.display, line, column, "", exc.message))
+        doc.problems.append(_yaml_problem(doc, exc))
         return doc
     doc.places.setdefault((), (2, 1))
     doc.body = "\n".join(lines[end + 1:])
@@ -203,13 +250,14 @@ def load_yaml_file(path: Path, root: Path) -> RawDocument | None:
         try:
             doc.data, doc.places = parse_yaml(text)
         except YamlProblem as exc:
-            line, column = exc.place or (None, None)
-            doc.problems.append(Problem(doc.display, line, column, "", exc.message))
+            doc.problems.append(_yaml_problem(doc, exc))
     return doc
 
 
 def find_event_files(content: Path) -> list[Path]:
-    return sorted((content / "events").glob("**/*.md"))
+    """Every `.md` file under events/, and every linked folder there (refused when loaded, never walked)."""
+    return sorted(p for p in (content / "events").glob("**/*")
+                  if p.name.endswith(".md") or (p.is_symlink() and p.is_dir()))
 
 
 def load_events(content: Path) -> list[RawDocument]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -31,6 +32,12 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
+def _worker_signals() -> None:
+    # The main process answers Ctrl-C and kill (and stops the pool): a worker just ends, quietly.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _run_chunk(index: int) -> list[Any]:
     func, items, chunks = _job
     return [func(items[i]) for i in chunks[index]]
@@ -47,7 +54,7 @@ def map_ordered(func: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[An
     global _job
     _job = (func, items, chunks)
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_signals) as pool:
             for results in pool.imap(_run_chunk, range(len(chunks))):
                 yield from results
     finally:

@@ -7,6 +7,10 @@ from dataclasses import asdict, dataclass
 from typing import Iterable, Literal
 
 Severity = Literal["error", "warning"]
+# Messages quote what the contributor wrote: a newline could forge a line (a GitHub `::command`),
+# an escape sequence could drive the terminal. Shown escaped instead.
+_INVISIBLE = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)]} | {
+    0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 
 
 @dataclass(frozen=True, order=True)
@@ -30,7 +34,7 @@ class Problem:
     def as_text(self) -> str:
         field = f"{self.field}: " if self.field else ""
         tag = "" if self.severity == "error" else "warning: "
-        return f"{self.location}: {tag}{field}{self.message}"
+        return f"{self.location}: {tag}{field}{self.message}".translate(_INVISIBLE)
 
     def as_github(self) -> str:
         # GitHub annotations: properties are comma-separated, so escape the separators they use.

@@ -21,8 +21,10 @@ import jinja2.meta
 
 from . import parallel
 from .cache import digest
-from .collect import FACET_KINDS, Timeline, facet_names
-from .model import CATEGORIES, Settings
+from .collect import FACET_KINDS, FILTER_KEYS, FacetValue, Timeline, facet_names, slugify
+from .model import CATEGORIES, PartialDate, Settings
+from .overview import overview
+from .validate import Event
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -58,7 +60,11 @@ def make_environment(settings: Settings, templates: Path = TEMPLATES, today: dt.
         url=lambda path="": prefix + path.lstrip("/"),
         abs_url=lambda path="": (absolute.rstrip("/") + "/" if absolute else prefix) + path.lstrip("/"),
         today=today or dt.date.today(),
+        filter_keys=FILTER_KEYS,
     )
+    env.filters["json_ld"] = event_json_ld
+    env.filters["groupby_initial"] = by_initial
+    env.filters["day_label"] = lambda day: PartialDate(day.year, day.month, day.day).label
     env.globals["card"] = _card_memo(env)
     return env
 
@@ -73,6 +79,44 @@ def _card_memo(env: jinja2.Environment):
             cards[key] = env.get_template("macros.html").module.event_card(event, timeline, heading)
         return cards[key]
     return card
+
+
+def by_initial(values: list[FacetValue]) -> list[tuple[str, list[FacetValue]]]:
+    """Long index pages are grouped by first letter (A–Z, then '#' for the rest)."""
+    groups: dict[str, list[FacetValue]] = {}
+    for value in values:
+        initial = slugify(value.name)[0].upper()
+        groups.setdefault(initial if initial.isalpha() else "#", []).append(value)
+    return sorted(groups.items(), key=lambda item: (item[0] == "#", item[0]))
+
+
+def event_json_ld(event: Event, permalink: str, site_url: str, site: Settings) -> dict[str, Any]:
+    """schema.org data for an event page: an article about the event, citing its sources."""
+    meta = event.meta
+    things = [("Organization", meta.organizations), ("Person", meta.people), ("CreativeWork", meta.works)]
+    citations = []
+    for source in meta.sources:
+        citation = {"@type": "CreativeWork", "name": source.title, "url": source.url,
+                    "publisher": {"@type": "Organization", "name": source.publisher}}
+        if source.date:
+            citation["datePublished"] = source.date.iso
+        if source.archive_url:
+            citation["archivedAt"] = source.archive_url
+        citations.append(citation)
+    return {
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": meta.title,
+        "description": meta.summary,
+        "url": permalink,
+        "inLanguage": site.language,
+        "isPartOf": {"@type": "WebSite", "name": site.title, "url": site_url},
+        "about": {"@type": "Event", "name": meta.title, "startDate": meta.date.iso,
+                  "endDate": (meta.end_date or meta.date).iso, "description": meta.summary},
+        "keywords": [CATEGORIES[meta.category][0], *meta.tags],
+        "mentions": [{"@type": kind, "name": name} for kind, names in things for name in names],
+        "citation": citations,
+    }
 
 
 def event_fingerprint(timeline: Timeline, event) -> str:
@@ -91,7 +135,7 @@ def plan_pages(timeline: Timeline) -> list[PageSpec]:
     fp = {e.id: event_fingerprint(timeline, e) for e in timeline.events}
     everything = tuple(fp[e.id] for e in timeline.events)
     specs = [
-        PageSpec("index.html", "home.html", {"timeline": timeline}, everything),
+        PageSpec("index.html", "home.html", {"timeline": timeline, "overview": overview(timeline)}, everything),
         PageSpec("404.html", "404.html", {"timeline": timeline}, tuple(p.digest for p in timeline.pages)),
     ]
     for event in timeline.events:

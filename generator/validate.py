@@ -149,26 +149,32 @@ def validate_event(doc: RawDocument, content_root, today: dt.date) -> tuple[Even
         return None, problems
     event_id = doc.path.stem
     problems += _event_checks(doc, event_id, meta, today)
-    relpath = doc.path.relative_to(content_root).as_posix() if doc.path.is_relative_to(content_root) else doc.display
+    path = doc.path.resolve()  # load keeps the path as given, maybe relative; content_root is resolved
+    relpath = path.relative_to(content_root).as_posix() if path.is_relative_to(content_root) else doc.display
     event = Event(event_id, doc.display, relpath, doc.digest, meta, doc.body, doc.body_line)
     return event, problems
 
 
-def cross_checks(events: list[Event], docs: dict[str, RawDocument]) -> list[Problem]:
+def cross_checks(events: list[Event], docs: list[RawDocument]) -> list[Problem]:
+    """Unique ids and existing `related` targets, over every event file: one broken file must
+    neither hide a duplicate id nor make the events that point at it report a missing id."""
     problems = []
-    by_id: dict[str, Event] = {}
-    for event in events:
-        if event.id in by_id:
-            first = by_id[event.id]
-            problems.append(Problem(event.display, 1, 1, "id", f"the id '{event.id}' is already used by {first.display}; "
-                                    "rename one of the files"))
+    first_with: dict[str, RawDocument] = {}
+    for doc in docs:
+        if not doc.path.name.endswith(".md"):
+            continue
+        event_id = doc.path.stem
+        if event_id in first_with:
+            problems.append(Problem(doc.display, 1, 1, "id", f"the id '{event_id}' is already used by "
+                                    f"{first_with[event_id].display}; rename one of the files"))
         else:
-            by_id[event.id] = event
+            first_with[event_id] = doc
+    by_display = {doc.display: doc for doc in docs}
     for event in events:
         for index, target in enumerate(event.meta.related):
-            if target not in by_id and target != event.id:
-                problems.append(docs[event.display].problem(
-                    ("related", index), f"no event has the id '{target}'{_suggest(target, list(by_id))}"))
+            if target not in first_with:
+                problems.append(by_display[event.display].problem(
+                    ("related", index), f"no event has the id '{target}'{_suggest(target, list(first_with))}"))
     return problems
 
 
@@ -205,12 +211,20 @@ def validate_settings(doc: RawDocument | None) -> tuple[Settings, list[Problem]]
     return settings or Settings(), problems
 
 
+# Folders the site itself writes: a page with one of these names would overwrite them.
+RESERVED_PAGE_SLUGS = frozenset({"events", "categories", "years", "organizations", "people", "works", "tags",
+                                 "data", "search", "static", "pagefind", "feed", "sitemap", "robots", "404"})
+
+
 def validate_page(doc: RawDocument) -> tuple[Page | None, list[Problem]]:
     if doc.problems or doc.data is None:
         return None, list(doc.problems)
     meta, problems = check_model(PageFrontMatter, doc.data, doc)
     if not SLUG_RE.match(doc.path.stem):
         problems.append(doc.problem((), f"the file name '{doc.path.name}' must be a slug (a-z, 0-9, hyphens) + '.md'"))
+    elif doc.path.stem in RESERVED_PAGE_SLUGS:
+        problems.append(doc.problem((), f"'{doc.path.stem}' is a folder the site writes itself; rename the page "
+                                    f"(reserved: {', '.join(sorted(RESERVED_PAGE_SLUGS))})"))
     if meta is None or problems:
         return None, problems
     return Page(doc.path.stem, doc.display, doc.digest, meta, doc.body), problems
@@ -225,7 +239,7 @@ def validate_content(raw: RawContent, content_root, today: dt.date | None = None
         problems += found
         if event is not None:
             events.append(event)
-    problems += cross_checks(events, {doc.display: doc for doc in raw.events})
+    problems += cross_checks(events, raw.events)
     eras, found = validate_eras(raw.eras)
     problems += found
     settings, found = validate_settings(raw.settings)

@@ -6,8 +6,10 @@ all are written is the old site moved aside and the new one renamed into its pla
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -20,13 +22,16 @@ class OutputRefused(Exception):
 
 
 def check_output(output: Path, content: Path) -> None:
-    out, content = output.resolve(), content.resolve()
-    home = Path.home().resolve()
-    if out == Path(out.anchor) or out == home or out in home.parents:
+    # as written and with links resolved: a link must not lead the site into (or around) the content
+    outs = {Path(os.path.abspath(output)), output.resolve()}
+    contents = {Path(os.path.abspath(content)), content.resolve()}
+    homes = {Path(os.path.abspath(Path.home())), Path.home().resolve()}
+    out = output.resolve()
+    if any(o == Path(o.anchor) or o == h or o in h.parents for o in outs for h in homes):
         raise OutputRefused(f"refusing to write the site to {output}: pick a folder such as site/")
-    if out == content or content.is_relative_to(out):
+    if any(c.is_relative_to(o) for o in outs for c in contents):
         raise OutputRefused(f"refusing to write the site to {output}: it holds the content folder {content}")
-    if out.is_relative_to(content):
+    if any(o.is_relative_to(c) for o in outs for c in contents):
         raise OutputRefused(f"refusing to write the site to {output}: it is inside the content folder")
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
         raise OutputRefused(f"refusing to replace {output}: it exists and was not written by timeline build; "
@@ -46,10 +51,11 @@ def write_site(files: dict[str, bytes | Path], output: Path, before_swap: Callab
     a Path (a page stored in the build cache) is hard-linked rather than written.
 
     `before_swap(folder)` finishes the new site in place (the search index); if it raises,
-    the old site stays."""
+    the old site stays. Only the new folder, and the old site once replaced, are ever deleted."""
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
+    old = staging.with_name(staging.name.replace(".new-", ".old-", 1))  # unique as the staging name is
     try:
         for rel, data in files.items():
             target = staging / rel
@@ -62,11 +68,36 @@ def write_site(files: dict[str, bytes | Path], output: Path, before_swap: Callab
         if before_swap:
             before_swap(staging)
         os.chmod(staging, 0o755)  # mkdtemp makes it private; a site is for reading
-        old = output.parent / f".{output.name}.old-{os.getpid()}"
-        if output.exists():
-            output.rename(old)
-        staging.rename(output)
+        _swap(staging, output, old)
     except BaseException:  # Ctrl-C included: the previous site stays where it was
         shutil.rmtree(staging, ignore_errors=True)
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _swap(new: Path, output: Path, old: Path) -> None:
+    """Two renames with Ctrl-C held back between them, and the old site put back if the second fails."""
+    with _signals_held():
+        if output.exists():
+            output.rename(old)
+        try:
+            new.rename(output)
+        except OSError:
+            if old.exists():
+                old.rename(output)
+            raise
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """Delay SIGINT and SIGTERM until the block ends (where the platform can), so that no
+    interruption falls between taking the old site away and putting the new one in."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

@@ -131,3 +131,20 @@ def test_every_internal_link_resolves(tmp_path):
         for link in parser.links:
             target = out / link.split("#")[0].lstrip("/")
             assert target.is_file() or (target / "index.html").is_file(), f"{page}: {link}"
+
+
+def test_a_page_cannot_take_a_folder_the_site_writes(fixture_copy):
+    content = fixture_copy("minimal")
+    (content / "pages").mkdir()
+    (content / "pages" / "events.md").write_text("---\ntitle: Events\ndescription: Clash.\n---\nText.\n")
+    result = run_timeline("check", "--content", content)
+    assert result.returncode == 1
+    assert "pages/events.md:2:1: 'events' is a folder the site writes itself" in result.stderr
+
+
+def test_base_url_flag_obeys_the_settings_rule(tmp_path):
+    result = run_timeline("build", "--content", FIXTURES / "minimal", "--output", tmp_path / "o",
+                          "--base-url", "javascript:alert(1)//")
+    assert result.returncode == 2
+    assert "--base-url: 'javascript:alert(1)//' must be a path" in result.stderr
+    assert not (tmp_path / "o").exists()
