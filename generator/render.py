@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 
+from . import index
 from .collect import FACET_KINDS, Timeline
 from .model import CATEGORIES, Settings
 
@@ -51,6 +52,8 @@ def make_environment(settings: Settings, templates: Path = TEMPLATES, today: dt.
         url=lambda path="": prefix + path.lstrip("/"),
         abs_url=lambda path="": (absolute.rstrip("/") + "/" if absolute else prefix) + path.lstrip("/"),
         today=today or dt.date.today(),
+        search_filters=index.event_filters,
+        search_labels=index.filter_labels,
     )
     return env
 
@@ -66,6 +69,7 @@ def plan_pages(timeline: Timeline) -> list[PageSpec]:
     specs = [
         PageSpec("index.html", "home.html", {"timeline": timeline}, everything),
         PageSpec("404.html", "404.html", {"timeline": timeline}, tuple(p.digest for p in timeline.pages)),
+        PageSpec("search/index.html", "search.html", {"timeline": timeline}, everything),
     ]
     for event in timeline.events:
         prev, next_ = timeline.neighbours[event.id]
