@@ -121,6 +121,7 @@ function pagefindFilters(filters, except) {
 
 async function run(state) {
   const number = ++latest;
+  list.setAttribute("aria-busy", "true");
   if (isEmpty(state)) {
     const totals = await pagefind.filters();
     if (number !== latest) return;
@@ -152,7 +153,9 @@ async function showResults(results, state, number = latest) {
   list.replaceChildren();
   list.hidden = results.length === 0;
   await showMore(false, number);
-  if (number === latest) status.textContent = describe(state, results.length);
+  if (number !== latest) return;
+  status.textContent = describe(state, results.length);
+  list.setAttribute("aria-busy", "false");
 }
 
 async function showMore(moveFocus, number = latest) {
@@ -223,8 +226,7 @@ async function start() {
     await pagefind.init();
     await pagefind.filters(); // loads the filter chunks, so that every search returns counts
   } catch {
-    status.textContent = "Search is not available on this copy of the site (its index was not built). "
-      + "Browse the events below.";
+    status.textContent = "Search is not available here: its index could not be loaded. Browse the events below.";
     return;
   }
   buildFilters();
