@@ -4,7 +4,8 @@
 
 const PAGE_SIZE = 20; // results rendered at a time; each needs one fragment fetch
 const TYPING_PAUSE_MS = 300; // debounce: search once the reader pauses
-const OPEN_FILTERS = ["category", "year"]; // short lists, shown open; the others start folded
+const OPEN_FILTERS = ["category", "year"]; // short lists, open where there is room; the others start folded
+const ROOMY = window.matchMedia("(min-width: 56rem)"); // filters beside the results, not above them
 const SORTS = { newest: { date: "desc" }, oldest: { date: "asc" } };
 
 const form = document.getElementById("search-form");
@@ -56,7 +57,7 @@ function buildFilters() {
     const group = document.createElement("details");
     group.className = "search-filter";
     group.dataset.key = key;
-    group.open = OPEN_FILTERS.includes(key);
+    group.open = ROOMY.matches && OPEN_FILTERS.includes(key);
     const summary = document.createElement("summary");
     summary.id = `filter-${key}`;
     summary.textContent = label;
@@ -76,6 +77,7 @@ function checkbox(key, value, text) {
   box.type = "checkbox";
   box.name = key;
   box.value = value;
+  box.setAttribute("form", form.id);
   const count = document.createElement("span");
   count.className = "count";
   label.append(box, ` ${text} `, count);
@@ -233,6 +235,7 @@ async function start() {
   const state = stateFromUrl();
   showState(state);
   form.hidden = false;
+  filterBox.hidden = false;
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     clearTimeout(typingTimer);
@@ -242,9 +245,8 @@ async function start() {
     clearTimeout(typingTimer);
     typingTimer = setTimeout(() => go(stateFromForm(), "replaceState"), TYPING_PAUSE_MS);
   });
-  form.addEventListener("change", (event) => {
-    if (event.target !== query) go(stateFromForm(), "pushState");
-  });
+  order.addEventListener("change", () => go(stateFromForm(), "pushState"));
+  filterBox.addEventListener("change", () => go(stateFromForm(), "pushState"));
   more.addEventListener("click", () => showMore(true));
   window.addEventListener("popstate", () => {
     const restored = stateFromUrl();
