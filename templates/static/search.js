@@ -17,6 +17,7 @@ const list = document.getElementById("search-results");
 const more = document.getElementById("search-more");
 const facets = JSON.parse(document.getElementById("search-labels").textContent); // [{key, label, values}]
 const keys = facets.map((facet) => facet.key);
+const known = Object.fromEntries(facets.map(({ key, values }) => [key, new Set(values.map(([value]) => value))]));
 
 let pagefind;
 let latest = 0; // number of the newest search; an older one finishing late is dropped
@@ -26,7 +27,7 @@ let typingTimer;
 function stateFromUrl() {
   const params = new URLSearchParams(location.search);
   const filters = {};
-  for (const key of keys) filters[key] = params.getAll(key).filter(Boolean);
+  for (const key of keys) filters[key] = params.getAll(key).filter((value) => known[key].has(value));
   return { q: (params.get("q") || "").trim(), sort: SORTS[params.get("sort")] ? params.get("sort") : "", filters };
 }
 
