@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import collect, convert, index, load, render, validate, write
+from . import collect, convert, export, index, load, render, validate, write
 from .problems import Problem, errors
 
 
@@ -36,18 +36,21 @@ def check(content: Path, today: dt.date | None = None) -> CheckResult:
     return CheckResult(valid, valid.problems)
 
 
-def render_site(valid: validate.ValidContent, base_url: str | None = None) -> dict[str, bytes]:
+def render_site(valid: validate.ValidContent, base_url: str | None = None,
+                repository_url: str | None = None) -> dict[str, bytes]:
     """Validated content → every file of the site (path → bytes)."""
-    settings = valid.settings if base_url is None else valid.settings.model_copy(update={"base_url": base_url})
+    given = {"base_url": base_url, "repository_url": repository_url}
+    settings = valid.settings.model_copy(update={k: v for k, v in given.items() if v is not None})
     html = {e.id: convert.markdown_to_html(e.body) for e in valid.events}
     html |= {f"pages/{p.slug}": convert.markdown_to_html(p.body) for p in valid.pages}
     timeline = collect.collect(valid.events, valid.eras, valid.pages, settings, html)
     env = render.make_environment(settings)
-    return render.render_pages(render.plan_pages(timeline), env) | render.static_files()
+    pages = render.render_pages(render.plan_pages(timeline), env) | render.static_files()
+    return pages | export.export_files(timeline, env, pages)
 
 
 def build(content: Path, output: Path, base_url: str | None = None, strict: bool = False,
-          search: bool = True) -> BuildResult:
+          repository_url: str | None = None, search: bool = True) -> BuildResult:
     """Check, render, write and index the site; nothing is written when the content has errors,
     and a failed search index (index.IndexFailed) leaves the previous site in place."""
     started = time.perf_counter()
@@ -56,7 +59,7 @@ def build(content: Path, output: Path, base_url: str | None = None, strict: bool
     result = BuildResult(checked.problems, events=len(checked.content.events))
     if checked.failed(strict):
         return result
-    files = render_site(checked.content, base_url)
+    files = render_site(checked.content, base_url, repository_url)
 
     def index_new_site(folder: Path) -> None:
         result.index_seconds = index.index_site(folder)

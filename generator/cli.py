@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 import yaml
 
-from . import __version__, build
+from . import __version__, build, reference
 from .collect import slugify
 from .index import IndexFailed
-from .model import CATEGORIES, PartialDate
+from .model import CATEGORIES, PartialDate, _check_url
 from .problems import errors, format_problems
 from .write import OutputRefused
 
@@ -39,7 +40,8 @@ def cmd_check(args) -> int:
 
 def cmd_build(args) -> int:
     try:
-        result = build.build(args.content, args.output, args.base_url, args.strict, search=not args.no_search)
+        result = build.build(args.content, args.output, args.base_url, args.strict, args.repository_url,
+                             search=not args.no_search)
     except OutputRefused as exc:
         print(f"timeline build: {exc}", file=sys.stderr)
         return USAGE
@@ -57,12 +59,13 @@ def cmd_build(args) -> int:
     return OK
 
 
-def new_event_text(title: str, date: PartialDate, category: str) -> str:
+def new_event_text(title: str, date: PartialDate, category: str, schema: str) -> str:
+    """A pre-filled event file; `schema` is the JSON Schema's path or URL, for editors."""
     front = {"title": title, "date": date.iso, "summary": "", "category": category, "tags": [],
              "organizations": [], "people": [], "works": [], "sources": [], "related": []}
     body = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=100)
     return (
-        "---\n"
+        f"---\n# yaml-language-server: $schema={schema}\n"
         + body.replace("sources: []\n",
                        "sources: []  # at least one: {title: ..., publisher: ..., url: https://..., date: YYYY-MM-DD}\n")
               .replace("summary: ''\n", "summary: ''  # one or two sentences that the sources support\n")
@@ -83,9 +86,28 @@ def cmd_new(args) -> int:
         print(f"timeline new: {path} already exists", file=sys.stderr)
         return USAGE
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(new_event_text(args.title, date, args.category), encoding="utf-8")
+    schema = Path(os.path.relpath(reference.DOCS / "schema.json", path.parent.resolve())).as_posix()
+    path.write_text(new_event_text(args.title, date, args.category, schema), encoding="utf-8")
     print(path)
     return OK
+
+
+def cmd_reference(args) -> int:
+    if args.check:
+        outdated = reference.stale(args.output)
+        for path in outdated:
+            print(f"{path} is out of date with generator/model.py: run `timeline reference`", file=sys.stderr)
+        return CONTENT_PROBLEMS if outdated else OK
+    for path in reference.write(args.output):
+        print(path)
+    return OK
+
+
+def _url(value: str) -> str:
+    try:
+        return _check_url(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def parser() -> argparse.ArgumentParser:
@@ -110,6 +132,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--output", type=Path, default=Path("site"), metavar="DIR", help="the output folder (default: site)")
     p.add_argument("--base-url", metavar="URL",
                    help="where the site is served: /, /repo/ or https://host/repo/ (default: from site.yaml)")
+    p.add_argument("--repository-url", type=_url, metavar="URL",
+                   help="the GitHub repository, for edit and correction links (default: from site.yaml)")
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
     p.add_argument("--no-search", action="store_true", help="skip the search index (faster; /search/ will say it is missing)")
     p.set_defaults(run=cmd_build)
@@ -120,6 +144,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--date", required=True, help="YYYY-MM-DD, YYYY-MM or YYYY")
     p.add_argument("--category", required=True, choices=list(CATEGORIES))
     p.set_defaults(run=cmd_new)
+
+    p = commands.add_parser("reference", help="write the field reference and JSON Schema from the models",
+                            description="Write fields.md and schema.json, generated from generator/model.py.")
+    p.add_argument("--output", type=Path, default=reference.DOCS, metavar="DIR",
+                   help="where to write them (default: the docs/ folder of this repository)")
+    p.add_argument("--check", action="store_true", help="write nothing; fail if the files there are out of date")
+    p.set_defaults(run=cmd_reference)
     return main
 
 

@@ -7,7 +7,7 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -127,10 +127,13 @@ DateField = Annotated[
     WithJsonSchema({"type": "string", "pattern": DATE_RE.pattern,
                     "description": "YYYY-MM-DD, YYYY-MM or YYYY; the precision is kept"}),
 ]
-Url = Annotated[str, AfterValidator(_check_url), Field(json_schema_extra={"format": "uri"})]
-Slug = Annotated[str, AfterValidator(_check_slug), Field(pattern=SLUG_RE.pattern)]
+Url = Annotated[str, AfterValidator(_check_url),
+                Field(json_schema_extra={"format": "uri", "pattern": r"^https?://[^\s/?#]+[^\s]*$"})]
+Slug = Annotated[str, AfterValidator(_check_slug), WithJsonSchema({"type": "string", "pattern": SLUG_RE.pattern})]
 PlainText = Annotated[str, Field(min_length=1)]
 Name = Annotated[str, Field(min_length=1, max_length=120)]
+T = TypeVar("T")
+UniqueList = Annotated[list[T], AfterValidator(_unique), Field(json_schema_extra={"uniqueItems": True})]
 
 
 class StrictModel(BaseModel):
@@ -157,17 +160,17 @@ class EventFrontMatter(StrictModel):
     summary: Annotated[str, Field(min_length=1, max_length=400)] = Field(
         description="One or two sentences of plain text (1–400 characters).")
     category: Category = Field(description="One of: " + ", ".join(CATEGORIES) + ".")
-    tags: Annotated[list[Slug], AfterValidator(_unique)] = Field(
+    tags: UniqueList[Slug] = Field(
         default_factory=list, description="Lowercase slugs (a-z0-9-), no repeats.")
-    organizations: Annotated[list[Name], AfterValidator(_unique)] = Field(
+    organizations: UniqueList[Name] = Field(
         default_factory=list, description="Companies, studios, unions, courts, agencies; no repeats.")
-    people: Annotated[list[Name], AfterValidator(_unique)] = Field(
+    people: UniqueList[Name] = Field(
         default_factory=list, description="People named in the sources; no repeats.")
-    works: Annotated[list[Name], AfterValidator(_unique)] = Field(
+    works: UniqueList[Name] = Field(
         default_factory=list, description="Films, series, games and other works; no repeats.")
     sources: Annotated[list[Source], Field(min_length=1)] = Field(
         description="At least one published source that says what the event says.")
-    related: Annotated[list[Slug], AfterValidator(_unique)] = Field(
+    related: UniqueList[Slug] = Field(
         default_factory=list, description="Ids of related events (their file names without `.md`).")
     caveat: PlainText | None = Field(
         None, description="What is disputed or uncertain, shown to readers as a notice.")
@@ -187,18 +190,22 @@ class Era(StrictModel):
 class PageFrontMatter(StrictModel):
     """The front matter of a Markdown page in `content/pages/`."""
 
-    title: Annotated[str, Field(min_length=1, max_length=140)]
-    description: PlainText
+    title: Annotated[str, Field(min_length=1, max_length=140)] = Field(description="The page's heading and menu label.")
+    description: PlainText = Field(description="One sentence for search engines and link previews.")
 
 
 class Settings(StrictModel):
     """Site settings: defaults here, overridden by `content/site.yaml`."""
 
-    title: PlainText = "AI in Hollywood: a timeline"
-    description: PlainText = ("A curated, sourced timeline of artificial intelligence in film, television, "
-                              "streaming, visual effects, performers, writers, studios, unions and the law.")
+    title: PlainText = Field("AI in Hollywood: a timeline", description="The site's name, in every page title.")
+    description: PlainText = Field(
+        "A curated, sourced timeline of artificial intelligence in film, television, streaming, visual effects, "
+        "performers, writers, studios, unions and the law.",
+        description="One sentence for search engines, link previews and the feeds.")
     base_url: str = Field("/", description="Where the site is served: `/`, `/repo/` or a full URL.")
     repository_url: Url | None = Field(None, description="The GitHub repository, for edit and correction links.")
-    branch: Annotated[str, Field(min_length=1)] = "main"
-    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = "en"
-    license: PlainText = "Text CC BY 4.0; code MIT"
+    branch: Annotated[str, Field(min_length=1)] = Field("main", description="The branch the edit links open.")
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = Field(
+        "en", description="The language of the text, as a BCP 47 tag such as `en` or `en-GB`.")
+    license: PlainText = Field("Text CC BY 4.0; code MIT",
+                               description="The licence of the text and data, shown in the footer and the exports.")

@@ -149,7 +149,8 @@ def validate_event(doc: RawDocument, content_root, today: dt.date) -> tuple[Even
         return None, problems
     event_id = doc.path.stem
     problems += _event_checks(doc, event_id, meta, today)
-    relpath = doc.path.relative_to(content_root).as_posix() if doc.path.is_relative_to(content_root) else doc.display
+    path = doc.path.resolve()  # load keeps the path as given, maybe relative; content_root is resolved
+    relpath = path.relative_to(content_root).as_posix() if path.is_relative_to(content_root) else doc.display
     event = Event(event_id, doc.display, relpath, doc.digest, meta, doc.body, doc.body_line)
     return event, problems
 

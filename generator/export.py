@@ -1,0 +1,196 @@
+"""Open data and feeds, beside the pages: every event as JSON and CSV, the JSON Schemas, Atom and
+JSON Feed 1.1 of the newest events, the /data/ page that explains them, a sitemap and robots.txt.
+
+Like rendering, a pure function of the timeline: no clock, so the same content gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import uuid
+import xml.etree.ElementTree as ET
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+import jinja2
+from pydantic import Field
+
+from .collect import Timeline
+from .model import CATEGORIES, EventFrontMatter, Slug, StrictModel
+from .reference import front_matter_schema, json_schema, schema_text
+from .validate import Event
+
+FEED_LIMIT = 30
+ATOM_NS = "http://www.w3.org/2005/Atom"
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+# Characters XML 1.0 cannot carry; a feed with one is not well-formed.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+LIST_SEPARATOR = "; "
+CSV_COLUMNS = ["id", "url", "date", "end_date", "title", "summary", "category", "tags", "organizations",
+               "people", "works", "sources", "related", "caveat"]
+EVENT_NAMESPACE = uuid.UUID("5b0f1f7e-6a8e-4f53-9a51-2f1c1b0e7d7a")  # fixed: entry ids outlive domain moves
+
+
+class ExportedEvent(EventFrontMatter):
+    """One event in /data/events.json: its front matter, where its page is, and its body."""
+
+    id: Slug = Field(description="The event's id: its file name without `.md`.")
+    url: str = Field(description="The event's page on this site.")
+    body_html: str = Field(description="The longer account, rendered from Markdown and sanitized.")
+
+
+class EventsFile(StrictModel):
+    """/data/events.json: every event, in time order."""
+
+    title: str
+    home_page_url: str
+    license: str
+    events: list[ExportedEvent]
+
+
+def event_rows(timeline: Timeline, abs_url: Callable[[str], str]) -> list[dict[str, Any]]:
+    """Every event as plain JSON data: id, page URL, every front-matter field, body HTML."""
+    return [{"id": e.id, "url": abs_url(f"events/{e.id}/"), **e.meta.model_dump(mode="json"),
+             "body_html": timeline.html[e.id]} for e in timeline.events]
+
+
+def events_json(timeline: Timeline, rows: list[dict[str, Any]], abs_url: Callable[[str], str]) -> bytes:
+    document = {"title": timeline.settings.title, "home_page_url": abs_url(""),
+                "license": timeline.settings.license, "events": rows}
+    # compact: the largest file of the site, and json's C encoder only runs without indent
+    return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def _csv_cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def events_csv(rows: list[dict[str, Any]]) -> bytes:
+    """One row per event; lists joined with "; ", sources as "publisher <url>"; UTF-8 with a BOM so
+    that spreadsheet programs read accents right."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        flat = dict(row, sources=[f"{s['publisher']} <{s['url']}>" for s in row["sources"]])
+        writer.writerow([_csv_cell(LIST_SEPARATOR.join(flat[c]) if isinstance(flat[c], list) else flat[c])
+                         for c in CSV_COLUMNS])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def entry_id(event: Event) -> str:
+    return uuid.uuid5(EVENT_NAMESPACE, event.id).urn
+
+
+def _timestamp(event: Event) -> str:
+    return f"{event.meta.date.first_day.isoformat()}T00:00:00Z"
+
+
+def _xml(text: str) -> str:
+    return NOT_XML.sub("", text)
+
+
+def _atom(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, {k: _xml(v) for k, v in attrs.items()})
+    element.text = None if text is None else _xml(text)
+    return element
+
+
+def atom_feed(timeline: Timeline, newest: list[Event], abs_url: Callable[[str], str]) -> bytes:
+    settings = timeline.settings
+    # Unprefixed names under an xmlns attribute: ElementTree would otherwise invent "ns0:" prefixes.
+    feed = ET.Element("feed", {"xmlns": ATOM_NS, XML_LANG: settings.language})
+    _atom(feed, "title", settings.title)
+    _atom(feed, "subtitle", settings.description)
+    _atom(feed, "id", uuid.uuid5(EVENT_NAMESPACE, "feed").urn)
+    _atom(feed, "updated", _timestamp(newest[0]) if newest else "1970-01-01T00:00:00Z")
+    _atom(feed, "link", rel="self", type="application/atom+xml", href=abs_url("feed.xml"))
+    _atom(feed, "link", rel="alternate", type="text/html", href=abs_url(""))
+    _atom(_atom(feed, "author"), "name", settings.title)
+    _atom(feed, "rights", settings.license)
+    for event in newest:
+        entry = _atom(feed, "entry")
+        _atom(entry, "title", event.meta.title)
+        _atom(entry, "id", entry_id(event))
+        _atom(entry, "link", rel="alternate", type="text/html", href=abs_url(f"events/{event.id}/"))
+        _atom(entry, "published", _timestamp(event))
+        _atom(entry, "updated", _timestamp(event))
+        _atom(entry, "category", term=event.meta.category, label=CATEGORIES[event.meta.category][0])
+        _atom(entry, "summary", event.meta.summary)
+        if timeline.html[event.id]:
+            _atom(entry, "content", timeline.html[event.id], type="html")
+    ET.indent(feed)
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def json_feed(timeline: Timeline, newest: list[Event], abs_url: Callable[[str], str]) -> bytes:
+    settings = timeline.settings
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": settings.title,
+        "home_page_url": abs_url(""),
+        "feed_url": abs_url("feed.json"),
+        "description": settings.description,
+        "language": settings.language,
+        "authors": [{"name": settings.title}],
+        "items": [{
+            "id": entry_id(e),
+            "url": abs_url(f"events/{e.id}/"),
+            "title": e.meta.title,
+            "summary": e.meta.summary,
+            # JSON Feed needs content: the body, or the summary for an event without one
+            **({"content_html": timeline.html[e.id]} if timeline.html[e.id] else {"content_text": e.meta.summary}),
+            "date_published": _timestamp(e),
+            "tags": [CATEGORIES[e.meta.category][0], *e.meta.tags],
+        } for e in newest],
+    }
+    return (json.dumps(feed, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def page_url_path(path: str) -> str:
+    """A page's file → its URL path: "events/x/index.html" → "events/x/"."""
+    return path[: -len("index.html")] if path.endswith("index.html") else path
+
+
+def sitemap(html_paths: list[str], abs_url: Callable[[str], str]) -> bytes:
+    urlset = ET.Element("urlset", {"xmlns": SITEMAP_NS})
+    for url_path in sorted(page_url_path(path) for path in html_paths if path != "404.html"):
+        ET.SubElement(ET.SubElement(urlset, "url"), "loc").text = _xml(abs_url(url_path))
+    ET.indent(urlset)
+    return ET.tostring(urlset, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def robots(abs_url: Callable[[str], str]) -> bytes:
+    lines = ["User-agent: *", "Allow: /"]
+    if urlsplit(abs_url("")).scheme:  # the Sitemap line must be a full URL
+        lines.append(f"Sitemap: {abs_url('sitemap.xml')}")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def export_files(timeline: Timeline, env: jinja2.Environment, pages: dict[str, bytes]) -> dict[str, bytes]:
+    """The data files, the feeds, the /data/ page, and the sitemap of every page (`pages` and /data/)."""
+    abs_url = env.globals["abs_url"]
+    rows = event_rows(timeline, abs_url)
+    newest = timeline.events[::-1][:FEED_LIMIT]  # the timeline is in time order
+    files = {
+        "data/events.json": events_json(timeline, rows, abs_url),
+        "data/events.csv": events_csv(rows),
+        "data/schema.json": schema_text(front_matter_schema()).encode("utf-8"),
+        "data/events.schema.json": schema_text(json_schema(EventsFile, "Events export")).encode("utf-8"),
+        "feed.xml": atom_feed(timeline, newest, abs_url),
+        "feed.json": json_feed(timeline, newest, abs_url),
+    }
+    sizes = {path: len(data) for path, data in files.items()}
+    files["data/index.html"] = env.get_template("data.html").render(
+        timeline=timeline, sizes=sizes, feed_limit=FEED_LIMIT, page_path="data/index.html").encode("utf-8")
+    html_paths = [path for path in (*pages, *files) if path.endswith(".html")]
+    files["sitemap.xml"] = sitemap(html_paths, abs_url)
+    files["robots.txt"] = robots(abs_url)
+    return files
