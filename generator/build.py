@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import collect, convert, export, load, render, validate, write
+from . import collect, convert, export, index, load, render, validate, write
 from .problems import Problem, errors
 
 
@@ -26,6 +26,7 @@ class BuildResult:
     pages: int = 0
     events: int = 0
     seconds: float = 0.0
+    index_seconds: float = 0.0  # of `seconds`, the time Pagefind took
     written: bool = False
 
 
@@ -49,8 +50,9 @@ def render_site(valid: validate.ValidContent, base_url: str | None = None,
 
 
 def build(content: Path, output: Path, base_url: str | None = None, strict: bool = False,
-          repository_url: str | None = None) -> BuildResult:
-    """Check, render and write the site; nothing is written when the content has errors."""
+          repository_url: str | None = None, search: bool = True) -> BuildResult:
+    """Check, render, write and index the site; nothing is written when the content has errors,
+    and a failed search index (index.IndexFailed) leaves the previous site in place."""
     started = time.perf_counter()
     write.check_output(output, content)
     checked = check(content)
@@ -58,7 +60,11 @@ def build(content: Path, output: Path, base_url: str | None = None, strict: bool
     if checked.failed(strict):
         return result
     files = render_site(checked.content, base_url, repository_url)
-    write.write_site(files, output)
+
+    def index_new_site(folder: Path) -> None:
+        result.index_seconds = index.index_site(folder)
+
+    write.write_site(files, output, before_swap=index_new_site if search else None)
     result.pages = sum(1 for path in files if path.endswith(".html"))
     result.written = True
     result.seconds = time.perf_counter() - started

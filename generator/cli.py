@@ -12,6 +12,7 @@ import yaml
 
 from . import __version__, build, reference
 from .collect import slugify
+from .index import IndexFailed
 from .model import CATEGORIES, PartialDate, _check_base_url, _check_url
 from .problems import errors, format_problems
 from .write import OutputRefused
@@ -41,19 +42,25 @@ def cmd_check(args) -> int:
 
 def cmd_build(args) -> int:
     try:
-        result = build.build(args.content, args.output, args.base_url, args.strict, args.repository_url)
+        result = build.build(args.content, args.output, args.base_url, args.strict, args.repository_url,
+                             search=not args.no_search)
     except OutputRefused as exc:
         print(f"timeline build: {exc}", file=sys.stderr)
         return USAGE
     except KeyboardInterrupt:
         print(f"build interrupted; the previous site in {args.output} is unchanged", file=sys.stderr)
         return INTERRUPTED
+    except IndexFailed as exc:
+        print(f"timeline build: search index: {exc}; the previous site in {args.output} is unchanged",
+              file=sys.stderr)
+        return CONTENT_PROBLEMS
     _report(result.problems)
     if not result.written:
         print(f"build failed: {_summary(result.problems)}; the previous site in {args.output} is unchanged",
               file=sys.stderr)
         return CONTENT_PROBLEMS
-    print(f"built {result.events} events, {result.pages} pages into {args.output} in {result.seconds:.2f} s")
+    search = f", search index {result.index_seconds:.2f} s" if result.index_seconds else ""
+    print(f"built {result.events} events, {result.pages} pages into {args.output} in {result.seconds:.2f} s{search}")
     return OK
 
 
@@ -136,6 +143,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--repository-url", type=_argument(_check_url), metavar="URL",
                    help="the GitHub repository, for edit and correction links (default: from site.yaml)")
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
+    p.add_argument("--no-search", action="store_true", help="skip the search index (faster; /search/ will say it is missing)")
     p.set_defaults(run=cmd_build)
 
     p = commands.add_parser("new", help="start a new event file", description="Write a new, pre-filled event file and print its path.")
