@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fnmatch
 import hashlib
 import os
 import pickle
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import cache as memo
-from . import collect, convert, export, load, parallel, render, validate, write
+from . import collect, convert, export, index, load, parallel, render, validate, write
 from .problems import Problem, errors
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -45,6 +46,7 @@ class BuildResult:
     pages: int = 0
     events: int = 0
     seconds: float = 0.0
+    index_seconds: float = 0.0  # of `seconds`, the time Pagefind took
     written: bool = False
     events_cached: int = 0  # events taken from the cache rather than parsed
     pages_cached: int = 0  # files of the site taken from the cache rather than made
@@ -155,21 +157,23 @@ def _site_key(content: Path, event_keys: list[str | None], overrides: dict[str, 
 
 
 def build(content: Path, output: Path, base_url: str | None = None, strict: bool = False,
-          repository_url: str | None = None, use_cache: bool = True, progress: Progress | None = None) -> BuildResult:
-    """Check, render and write the site; nothing is written when the content has errors."""
+          repository_url: str | None = None, search: bool = True, use_cache: bool = True,
+          progress: Progress | None = None) -> BuildResult:
+    """Check, render, write and index the site; nothing is written when the content has errors,
+    and a failed search index (index.IndexFailed) leaves the previous site in place."""
     started = time.perf_counter()
     write.check_output(output, content)
     given = {"base_url": base_url, "repository_url": repository_url}
     overrides = {k: v for k, v in given.items() if v is not None}
     store = memo.Cache.open(memo.folder_for(content)) if use_cache else None
     with store.locked() if store else contextlib.nullcontext():
-        result = _build(content, output.resolve(), overrides, strict, store, progress or _no_progress)
+        result = _build(content, output.resolve(), overrides, strict, search, store, progress or _no_progress)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _build(content: Path, output: Path, overrides: dict[str, str], strict: bool, store: memo.Cache | None,
-           progress: Progress) -> BuildResult:
+def _build(content: Path, output: Path, overrides: dict[str, str], strict: bool, search: bool,
+           store: memo.Cache | None, progress: Progress) -> BuildResult:
     today = dt.date.today()
     cwd, paths = os.getcwd(), load.find_event_files(content)
     keys = [_file_key(path, cwd) for path in paths] if store else None
@@ -181,7 +185,7 @@ def _build(content: Path, output: Path, overrides: dict[str, str], strict: bool,
             store.keep_events(keys)
             result = BuildResult(site.problems, events=site.events, events_cached=site.events,
                                  pages_cached=len(files), cache_note=store.note)
-            return _finish(result, files, output, strict, store, site_key, site)
+            return _finish(result, files, output, strict, search, store, site_key, site)
 
     valid, html, events_cached = _check(content, today, store, True, progress, paths, keys)
     result = BuildResult(valid.problems, events=len(valid.events), events_cached=events_cached,
@@ -194,7 +198,7 @@ def _build(content: Path, output: Path, overrides: dict[str, str], strict: bool,
     timeline = collect.collect(valid.events, valid.eras, valid.pages, settings, html)
     files, page_keys, result.pages_cached = _render_site(timeline, today, store, progress)
     site = memo.SiteMemo(page_keys, valid.problems, len(valid.events)) if store else None
-    return _finish(result, files, output, strict, store, site_key, site)
+    return _finish(result, files, output, strict, search, store, site_key, site)
 
 
 def _counted(items, stage: str, total: int, progress: Progress):
@@ -235,17 +239,38 @@ def _render_site(timeline: collect.Timeline, today: dt.date, store: memo.Cache |
     return files, keys, cached
 
 
-def _finish(result: BuildResult, files: dict, output: Path, strict: bool, store: memo.Cache | None,
-            site_key: str | None, site: memo.SiteMemo | None) -> BuildResult:
-    """Write the site (unless the output already holds exactly these pages) and the cache."""
+def _finish(result: BuildResult, files: dict, output: Path, strict: bool, search: bool,
+            store: memo.Cache | None, site_key: str | None, site: memo.SiteMemo | None) -> BuildResult:
+    """Write and index the site (unless the output already holds exactly these files) and the cache."""
     if failed(result.problems, strict):
         if store:
             store.save()
         return result
-    if not (store and store.output_current(output, files)):
-        write.write_site(files, output)
+    made = f"search={search}"  # what else the output folder holds
+    if not (store and store.output_current(output, files, made)):
+        indexer = _search_index(result, site.files if site else {}, store) if search else None
+        write.write_site(files, output, before_swap=indexer)
     if store:
-        store.save(site_key, site, output, files)
+        store.save(site_key, site, output, files, made)
     result.pages = sum(1 for path in files if path.endswith(".html"))
     result.written = True
     return result
+
+
+def _search_index(result: BuildResult, keys: dict[str, str], store: memo.Cache | None) -> Callable[[Path], None]:
+    """Pagefind over the new site; or, when no page it reads changed, the bundle it made last time."""
+    indexed = sorted(rel for rel in keys if fnmatch.fnmatch(rel, index.EVENT_PAGES))
+    bundle_key = memo.digest("search", *(part for rel in indexed for part in (rel, keys[rel]))) if keys else None
+
+    def index_new_site(folder: Path) -> None:
+        stored = store.search_bundle(bundle_key) if store and bundle_key else None
+        if stored is None:
+            result.index_seconds = index.index_site(folder)
+            if store and bundle_key:
+                store.put_search_bundle(bundle_key, folder / index.BUNDLE)
+            return
+        for rel, path in stored.items():
+            target = folder / index.BUNDLE / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write.link_file(path, target)
+    return index_new_site

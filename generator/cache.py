@@ -29,7 +29,7 @@ from typing import Any, Iterator
 
 MAGIC = b"timeline-cache 1\n"
 DIGEST_BYTES = 32
-LIBRARIES = ("jinja2", "cmarkgfm", "nh3", "pydantic", "pyyaml", "markupsafe")
+LIBRARIES = ("jinja2", "cmarkgfm", "nh3", "pydantic", "pyyaml", "markupsafe", "pagefind", "pagefind-bin")
 Stat = tuple[int, int, int]  # size, mtime_ns, inode
 
 
@@ -89,6 +89,7 @@ class Index:
     pages: dict[str, Stat] = field(default_factory=dict)  # page key → its stored file's stat
     sites: dict[str, SiteMemo] = field(default_factory=dict)  # site key → memo (the last one)
     outputs: dict[str, str] = field(default_factory=dict)  # output folder → digest of what it holds
+    bundles: dict[str, dict[str, Stat]] = field(default_factory=dict)  # search key → the bundle's files
 
 
 class Cache:
@@ -106,6 +107,7 @@ class Cache:
         self.index = self._load()
         self._used_events: set[str] = set()
         self._used_pages: set[str] = set()
+        self._used_bundles: set[str] = set()
 
     @classmethod
     def open(cls, folder: Path) -> Cache:
@@ -114,7 +116,7 @@ class Cache:
         if known and known[1] == _stat(folder / "index.pickle") and known[0].index.code == code_digest():
             cache = known[0]
             cache.note, cache.changed = "", False
-            cache._used_events, cache._used_pages = set(), set()
+            cache._used_events, cache._used_pages, cache._used_bundles = set(), set(), set()
             return cache
         return cls(folder)
 
@@ -142,8 +144,8 @@ class Cache:
         """An empty index; stored pages of an index we cannot trust go too."""
         self.note = f"cache rebuilt: {why}" if why else ""
         self.changed = True
-        if self.pages_folder.exists():
-            shutil.rmtree(self.pages_folder, ignore_errors=True)
+        for folder in (self.pages_folder, self.folder / "search"):
+            shutil.rmtree(folder, ignore_errors=True)
         return Index(code_digest())
 
     @contextlib.contextmanager
@@ -226,9 +228,35 @@ class Cache:
     def site(self, key: str) -> SiteMemo | None:
         return self.index.sites.get(key)
 
-    def output_current(self, output: Path, files: dict[str, Path]) -> bool:
+    # the search bundle: a key (the event pages it was made from) → the files Pagefind wrote
+    def bundle_folder(self, key: str) -> Path:
+        return self.folder / "search" / key
+
+    def search_bundle(self, key: str) -> dict[str, Path] | None:
+        """The stored bundle's files (relative path → stored file), if every one is intact."""
+        files = self.index.bundles.get(key)
+        folder = self.bundle_folder(key)
+        if files is None or any(_stat(folder / rel) != stat for rel, stat in files.items()):
+            return None
+        self._used_bundles.add(key)
+        return {rel: folder / rel for rel in files}
+
+    def put_search_bundle(self, key: str, bundle: Path) -> None:
+        folder = self.bundle_folder(key)
+        shutil.rmtree(folder, ignore_errors=True)
+        files = {}
+        for path in sorted(p for p in bundle.rglob("*") if p.is_file()):
+            rel = path.relative_to(bundle).as_posix()
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, folder / rel)
+            files[rel] = _stat(folder / rel)
+        self.index.bundles[key] = files
+        self._used_bundles.add(key)
+        self.changed = True
+
+    def output_current(self, output: Path, files: dict[str, Path], made: str = "") -> bool:
         """Whether the output folder already holds exactly these stored pages (same inodes)."""
-        if self.index.outputs.get(str(output)) != _manifest(files):
+        if self.index.outputs.get(str(output)) != _manifest(files, made):
             return False
         for rel, stored in files.items():
             held, wanted = _stat(output / rel), _stat(stored)
@@ -237,7 +265,7 @@ class Cache:
         return True
 
     def save(self, site_key: str | None = None, memo: SiteMemo | None = None,
-             output: Path | None = None, files: dict[str, Path] | None = None) -> None:
+             output: Path | None = None, files: dict[str, Path] | None = None, made: str = "") -> None:
         """Keep what this build used, drop the rest (and its stored pages), write the index
         (unless nothing in it changed: a warm build writes nothing)."""
         index = self.index
@@ -249,10 +277,15 @@ class Cache:
             del index.pages[key]
             with contextlib.suppress(FileNotFoundError):
                 self.page_path(key).unlink()
+        # a build that left the output as it was (or built without search) keeps the bundle it holds
+        unused_bundles = [k for k in index.bundles if k not in self._used_bundles] if self._used_bundles else []
+        for key in unused_bundles:
+            del index.bundles[key]
+            shutil.rmtree(self.bundle_folder(key), ignore_errors=True)
         sites = {site_key: memo} if site_key and memo else index.sites
-        outputs = {str(output): _manifest(files)} if output is not None and files is not None else index.outputs
-        if not (self.changed or unused_events or unused_pages or sites.keys() != index.sites.keys()
-                or outputs != index.outputs):
+        outputs = {str(output): _manifest(files, made)} if output is not None and files is not None else index.outputs
+        if not (self.changed or unused_events or unused_pages or unused_bundles
+                or sites.keys() != index.sites.keys() or outputs != index.outputs):
             return
         index.sites, index.outputs = sites, outputs
         payload = pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)
@@ -264,5 +297,5 @@ class Cache:
         Cache._open[self.folder] = (self, _stat(self.index_file))
 
 
-def _manifest(files: dict[str, Path]) -> str:
-    return digest(*(f"{rel}\0{path.name}" for rel, path in sorted(files.items())))
+def _manifest(files: dict[str, Path], made: str) -> str:
+    return digest(made, *(f"{rel}\0{path.name}" for rel, path in sorted(files.items())))

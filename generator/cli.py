@@ -12,6 +12,7 @@ import yaml
 
 from . import __version__, build, reference
 from .collect import slugify
+from .index import IndexFailed
 from .model import CATEGORIES, PartialDate, _check_base_url, _check_url
 from .problems import errors, format_problems
 from .write import OutputRefused
@@ -58,13 +59,17 @@ class _Progress:
 def cmd_build(args) -> int:
     try:
         result = build.build(args.content, args.output, args.base_url, args.strict, args.repository_url,
-                             use_cache=not args.no_cache, progress=_Progress())
+                             search=not args.no_search, use_cache=not args.no_cache, progress=_Progress())
     except OutputRefused as exc:
         print(f"timeline build: {exc}", file=sys.stderr)
         return USAGE
     except KeyboardInterrupt:
         print(f"build interrupted; the previous site in {args.output} is unchanged", file=sys.stderr)
         return INTERRUPTED
+    except IndexFailed as exc:
+        print(f"timeline build: search index: {exc}; the previous site in {args.output} is unchanged",
+              file=sys.stderr)
+        return CONTENT_PROBLEMS
     _report(result.problems)
     if not result.written:
         print(f"build failed: {_summary(result.problems)}; the previous site in {args.output} is unchanged",
@@ -74,7 +79,9 @@ def cmd_build(args) -> int:
         print(result.cache_note, file=sys.stderr)
     cached = "cache off" if args.no_cache else (f"from cache: {result.events_cached}/{result.events} events, "
                                                  f"{result.pages_cached} files")
-    print(f"built {result.events} events, {result.pages} pages into {args.output} in {result.seconds:.2f} s ({cached})")
+    search = f", search index {result.index_seconds:.2f} s" if result.index_seconds else ""
+    print(f"built {result.events} events, {result.pages} pages into {args.output} in {result.seconds:.2f} s{search} "
+          f"({cached})")
     return OK
 
 
@@ -157,6 +164,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--repository-url", type=_argument(_check_url), metavar="URL",
                    help="the GitHub repository, for edit and correction links (default: from site.yaml)")
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
+    p.add_argument("--no-search", action="store_true", help="skip the search index (faster; /search/ will say it is missing)")
     p.add_argument("--no-cache", action="store_true",
                    help="neither read nor write the build cache (.cache/timeline/ beside the content folder)")
     p.set_defaults(run=cmd_build)

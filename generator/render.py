@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import jinja2
 import jinja2.meta
 
-from . import parallel
+from . import index, parallel
 from .cache import digest
 from .collect import FACET_KINDS, FILTER_KEYS, FacetValue, Timeline, facet_names, slugify
 from .model import CATEGORIES, PartialDate, Settings
@@ -61,6 +61,8 @@ def make_environment(settings: Settings, templates: Path = TEMPLATES, today: dt.
         abs_url=lambda path="": (absolute.rstrip("/") + "/" if absolute else prefix) + path.lstrip("/"),
         today=today or dt.date.today(),
         filter_keys=FILTER_KEYS,
+        search_filters=index.event_filters,
+        search_labels=index.filter_labels,
     )
     env.filters["json_ld"] = event_json_ld
     env.filters["groupby_initial"] = by_initial
@@ -137,6 +139,7 @@ def plan_pages(timeline: Timeline) -> list[PageSpec]:
     specs = [
         PageSpec("index.html", "home.html", {"timeline": timeline, "overview": overview(timeline)}, everything),
         PageSpec("404.html", "404.html", {"timeline": timeline}, tuple(p.digest for p in timeline.pages)),
+        PageSpec("search/index.html", "search.html", {"timeline": timeline}, everything),
     ]
     for event in timeline.events:
         prev, next_ = timeline.neighbours[event.id]

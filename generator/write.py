@@ -38,7 +38,7 @@ def check_output(output: Path, content: Path) -> None:
                             "remove it or pick another --output")
 
 
-def _link(stored: Path, target: Path) -> None:
+def link_file(stored: Path, target: Path) -> None:
     """A page unchanged since it was stored (the build cache) is linked, not written again."""
     try:
         os.link(stored, target)
@@ -61,7 +61,7 @@ def write_site(files: dict[str, bytes | Path], output: Path, before_swap: Callab
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(data, Path):
-                _link(data, target)
+                link_file(data, target)
             else:
                 target.write_bytes(data)
         (staging / MARKER).write_text("Written by timeline build; replaced whole on the next build.\n")

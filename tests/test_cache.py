@@ -61,9 +61,10 @@ def build(content: Path, out: Path, *extra) -> str:
 
 
 def files(site: Path) -> dict[str, tuple[int, bytes]]:
-    """Every file of a site: relative path → (inode, bytes)."""
-    return {p.relative_to(site).as_posix(): (p.stat().st_ino, p.read_bytes())
-            for p in sorted(site.rglob("*")) if p.is_file() and p.name != ".timeline-site"}
+    """Every file of a site but its search bundle (Pagefind's file names change from run to run):
+    relative path → (inode, bytes)."""
+    return {rel: (p.stat().st_ino, p.read_bytes()) for p in sorted(site.rglob("*"))
+            if p.is_file() and p.name != ".timeline-site" and not (rel := p.relative_to(site).as_posix()).startswith("pagefind/")}
 
 
 def assert_same_as_cold_build(content: Path, site: Path, tmp_path: Path) -> None:
@@ -112,9 +113,10 @@ def test_editing_one_event_rerenders_its_page_and_the_lists_that_show_it_only(co
     changed = rewritten(before, after)
     assert f"events/{event_id}/index.html" in changed
     assert b"A new account of event 12." in after[f"events/{event_id}/index.html"][1]
-    # every other page that was rendered again shows the event (links to it) or counts every event
-    counts_all = {f"{kind}/index.html" for kind in ("categories", "years", "organizations", "people", "works", "tags")}
-    for rel in changed - {f"events/{event_id}/index.html"} - counts_all:
+    # every other page made again shows the event (links to it) or is about every event
+    about_all = {f"{kind}/index.html" for kind in ("categories", "years", "organizations", "people", "works", "tags")}
+    about_all |= {"search/index.html"} | {rel for rel in after if rel.startswith(("data/", "feed."))}
+    for rel in changed - {f"events/{event_id}/index.html"} - about_all:
         assert f"/events/{event_id}/".encode() in after[rel][1], f"{rel} was rendered again but does not show the event"
     untouched = [rel for rel in after if rel not in changed]
     assert len(untouched) > len(after) / 2  # 40 event pages and 30 lists: most do not show event 12
@@ -159,7 +161,7 @@ def test_editing_one_template_rerenders_the_pages_that_use_it_only(corpus, tmp_p
     build(corpus, site)
     before = files(site)
     try:
-        event_template.write_text(original.replace('<article class="event">', '<article class="event" data-test="x">'))
+        event_template.write_text(original.replace('<article class="event"', '<article class="event" data-test="x"', 1))
         build(corpus, site)
         after = files(site)
         changed = rewritten(before, after)
@@ -261,3 +263,20 @@ def test_a_large_site_built_in_parallel_equals_the_cached_rebuild(tmp_path):
     out = build(content, site)
     assert "from cache: 449/450 events" in out
     assert_same_as_cold_build(content, site, tmp_path)
+
+
+def test_the_search_index_is_made_again_only_when_an_event_page_changed(corpus, tmp_path):
+    site = tmp_path / "site"
+    assert "search index" in build(corpus, site)
+    bundle = files(site / "pagefind")
+    assert "pagefind.js" in bundle
+    (site.parent / "moved").mkdir()
+    site.rename(site.parent / "moved" / "site")  # an empty output folder: everything is linked again
+    assert "search index" not in build(corpus, site)
+    assert {rel: data for rel, (_, data) in files(site / "pagefind").items()} == \
+        {rel: data for rel, (_, data) in bundle.items()}
+    event_path(corpus, 30).write_text(event_text(30, body="Now the index must change."))
+    assert "search index" in build(corpus, site)
+    assert build(corpus, site, "--no-search").count("search index") == 0 and not (site / "pagefind").exists()
+    assert "search index" not in build(corpus, site)  # back with search: the stored bundle, not Pagefind
+    assert (site / "pagefind" / "pagefind.js").is_file()

@@ -1,0 +1,67 @@
+"""Stage 7: the finished site → its search index, written by Pagefind into `<site>/pagefind/`.
+
+Pagefind comes from the `pagefind[bin]` wheel, so nothing is downloaded at build time. It reads
+the event pages only (they carry `data-pagefind-body`, filters, sort and meta: see
+templates/search_macros.html); the search page loads the bundle with static/search.js.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+from pagefind.service import get_executable
+
+from .collect import FACET_KINDS, Timeline, facet_names
+from .model import CATEGORIES
+from .validate import Event
+
+BUNDLE = "pagefind"  # the folder under the site root; static/search.js imports ../pagefind/pagefind.js
+EVENT_PAGES = "events/*/index.html"  # only these are search results; skipping the rest saves parsing
+
+# facet kind → the filter's name in the index and in the search page's URL (?category=labor&year=2023)
+FILTER_KEYS = {"categories": "category", "years": "year", "organizations": "organization", "works": "work",
+               "people": "person", "tags": "tag"}
+
+
+class IndexFailed(Exception):
+    """Pagefind could not index the site; the message says why."""
+
+
+def index_site(site: Path) -> float:
+    """Write the search bundle into `site`; returns the seconds it took. A site without event
+    pages gets no bundle (Pagefind refuses an empty index) and its search page says so."""
+    if not any(site.glob(EVENT_PAGES)):
+        return 0.0
+    binary = get_executable()
+    if binary is None:
+        raise IndexFailed("the Pagefind binary is missing: reinstall the project (pip install -e .) "
+                          "or build with --no-search")
+    started = time.perf_counter()
+    try:
+        run = subprocess.run(
+            [str(binary), "--site", str(site), "--output-subdir", BUNDLE, "--glob", EVENT_PAGES, "--silent"],
+            capture_output=True, text=True, timeout=1800)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise IndexFailed(f"could not run Pagefind ({binary}): {exc}") from exc
+    if run.returncode != 0 or not (site / BUNDLE / "pagefind.js").is_file():
+        detail = (run.stderr or run.stdout).strip() or f"exit status {run.returncode}"
+        raise IndexFailed(f"Pagefind failed: {detail}")
+    return time.perf_counter() - started
+
+
+def event_filters(timeline: Timeline, event: Event) -> dict[str, list[str]]:
+    """What an event page tells Pagefind to filter on: filter key → facet slugs (URL-safe, no commas)."""
+    return {FILTER_KEYS[kind]: [timeline.link(kind, name).slug for name in names]
+            for kind, names in facet_names(event).items()}
+
+
+def filter_labels(timeline: Timeline) -> list[dict]:
+    """For the search page: each filter's key and label, and its values as [slug, label] pairs in
+    display order (lists, since Jinja's tojson sorts the keys of a dict)."""
+    def label(kind: str, name: str) -> str:
+        return CATEGORIES[name][0] if kind == "categories" else name
+    return [{"key": key, "label": FACET_KINDS[kind][1],
+             "values": [[v.slug, label(kind, v.name)] for v in timeline.facets[kind]]}
+            for kind, key in FILTER_KEYS.items()]
