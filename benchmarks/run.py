@@ -75,6 +75,11 @@ class Corpus:
     def build(self, *extra: str) -> tuple[float, float, float]:
         return run([*TIMELINE, "build", "--content", str(self.content), "--output", str(self.site), *extra])
 
+    def hugo_pagefind(self) -> tuple[float, float, float]:
+        """Pagefind over Hugo's event pages, as run_pagefind.sh does (after hugo_cold)."""
+        return run([pagefind_binary(), "--site", "public", "--glob", "events/*/index.html", "--silent"],
+                   cwd=self.hugo_root)
+
     def hugo_cold(self) -> tuple[float, float, float]:
         for name in ("public", "resources", ".hugo_build.lock", "hugo_cache"):
             self.aside(self.hugo_root / name)
@@ -100,29 +105,40 @@ def hugo_binary() -> str | None:
     return path if found.returncode == 0 and os.access(path, os.X_OK) else None
 
 
+def ratio_row(ratios: list[float]) -> tuple[float, float, float]:
+    return statistics.median(ratios), min(ratios), max(ratios)
+
+
 def measure(corpus: Corpus, runs: int) -> dict[str, object]:
     rows: dict[str, object] = {}
-    cold, warm, hugo, cold_ratio, warm_ratio = [], [], [], [], []
-    corpus.build()  # warm-up: inputs into the page cache
-    for _ in range(runs):  # paired with Hugo: ours cold, Hugo cold, ours warm (into an empty folder)
+    cold, searched, warm, hugo, pagefind = [], [], [], [], []
+    ratios: dict[str, list[float]] = {"cold, no search / Hugo": [], "cold with search / Hugo + Pagefind": [],
+                                      "warm (empty output) / Hugo cold": []}
+    corpus.build("--no-search")  # warm-up: inputs into the page cache
+    for _ in range(runs):  # paired: ours cold (without, with search), Hugo (+ Pagefind), ours warm
         corpus.aside(corpus.site, corpus.cache)
-        cold.append(corpus.build("--no-cache"))
+        cold.append(corpus.build("--no-cache", "--no-search"))
+        corpus.aside(corpus.site)
+        searched.append(corpus.build("--no-cache"))
         if corpus.hugo:
             hugo.append(corpus.hugo_cold())
-            cold_ratio.append(cold[-1][0] / hugo[-1][0])
+            pagefind.append(corpus.hugo_pagefind())
+            ratios["cold, no search / Hugo"].append(cold[-1][0] / hugo[-1][0])
+            ratios["cold with search / Hugo + Pagefind"].append(searched[-1][0] / (hugo[-1][0] + pagefind[-1][0]))
         corpus.aside(corpus.site)
         if not corpus.cache.exists():
             corpus.build()
             corpus.aside(corpus.site)
         warm.append(corpus.build())
         if corpus.hugo:
-            warm_ratio.append(warm[-1][0] / hugo[-1][0])
+            ratios["warm (empty output) / Hugo cold"].append(warm[-1][0] / hugo[-1][0])
         corpus.empty_trash()
-    rows["cold build, no cache"] = median_of(cold)
+    rows["cold build, no cache, no search"] = median_of(cold)
+    rows["cold build, no cache, with search"] = median_of(searched)
     if hugo:
         rows["Hugo cold build"] = median_of(hugo)
-        rows["ratio cold / Hugo cold"] = statistics.median(cold_ratio), min(cold_ratio), max(cold_ratio)
-        rows["ratio warm (empty output) / Hugo cold"] = statistics.median(warm_ratio), min(warm_ratio), max(warm_ratio)
+        rows["Pagefind on Hugo's event pages"] = median_of(pagefind)
+        rows |= {f"ratio {name}": ratio_row(values) for name, values in ratios.items()}
 
     first = []
     for _ in range(runs):
@@ -152,8 +168,10 @@ def measure(corpus: Corpus, runs: int) -> dict[str, object]:
         TEMPLATE.write_text(template)
     corpus.build()
     rows["rebuild after editing one template (event.html)"] = median_of(edits)
-    rows["in-process rebuild after editing one event (the build step of `timeline serve`)"] = in_process_rebuild(corpus, runs)
+    rows["in-process rebuild after editing one event, no search (the build step of `timeline serve`)"] = in_process_rebuild(corpus, runs)
     rows["pages"] = sum(1 for _ in corpus.site.rglob("*.html"))
+    bundle = [p for p in (corpus.site / "pagefind").rglob("*") if p.is_file()]
+    rows["search bundle"] = f"{sum(p.stat().st_size for p in bundle) / 2**20:.1f} MiB in {len(bundle)} files"
     return rows
 
 
@@ -163,13 +181,13 @@ from pathlib import Path
 from generator import build
 content, site, event, runs = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
 original = event.read_text()
-build.build(content, site)
+build.build(content, site, search=False)
 times = []
 try:
     for i in range(runs):
         event.write_text(original + f"\\nEdited in process, run {i}.\\n")
         started = time.perf_counter()
-        build.build(content, site)
+        build.build(content, site, search=False)
         times.append(time.perf_counter() - started)
 finally:
     event.write_text(original)
@@ -183,12 +201,9 @@ def in_process_rebuild(corpus: Corpus, runs: int) -> tuple[float, float, float]:
     return float(done.stdout.strip()), float("nan"), float("nan")
 
 
-def search_note() -> str:
-    # HOOK: when the search stage (generator/index.py, `--no-search`) is in this branch, time
-    # `timeline build` with and without it here and report the bundle's size.
-    if (ROOT / "generator" / "index.py").exists():
-        return "the search stage is present but this benchmark does not time it yet (see search_note in benchmarks/run.py)"
-    return "not measured: the search stage is not in this branch (every build above is without search)"
+def pagefind_binary() -> str:
+    from pagefind.service import get_executable
+    return str(get_executable())
 
 
 def serve_note() -> str:
@@ -218,7 +233,8 @@ def fmt(value: object) -> str:
 
 def table(results: dict[int, dict[str, object]]) -> str:
     sizes = list(results)
-    names = [name for name in results[sizes[0]] if name != "pages" and not name.startswith("ratio")]
+    names = [name for name in results[sizes[0]] if isinstance(results[sizes[0]][name], tuple)
+             and not name.startswith("ratio")]
     lines = ["| measure | N | wall s | cpu s | peak MiB |", "|---|---:|---:|---:|---:|"]
     for name in names:
         for n in sizes:
@@ -231,7 +247,8 @@ def table(results: dict[int, dict[str, object]]) -> str:
             for n in sizes:
                 median, low, high = results[n][name]
                 lines.append(f"| {name[6:]} | {n} | {median:.2f} | {low:.2f} | {high:.2f} |")
-    lines += ["", "| N | HTML pages |", "|---:|---:|"] + [f"| {n} | {results[n]['pages']} |" for n in sizes]
+    lines += ["", "| N | HTML pages | search bundle |", "|---:|---:|---:|"]
+    lines += [f"| {n} | {results[n]['pages']} | {results[n]['search bundle']} |" for n in sizes]
     return "\n".join(lines)
 
 
@@ -264,7 +281,6 @@ def main() -> int:
         "",
         table(results),
         "",
-        f"- Search index: {search_note()}.",
         f"- `timeline serve`, edit to reload: {serve_note()}.",
         "",
     ])
