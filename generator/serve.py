@@ -1,0 +1,231 @@
+"""`timeline serve`: build the site, serve it, rebuild on every change, reload the open pages.
+
+watchfiles reports changes in batches; build.build rebuilds in this process, so its in-memory
+render cache stays warm from one rebuild to the next; livereload's WebSocket handler and client
+script reload the open pages (or swap only the stylesheet) once the new site is in place.
+A build with errors writes nothing: the last good site stays up and every page shows the errors
+in an overlay (templates/preview/) until a save fixes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import webbrowser
+from pathlib import Path
+
+import jinja2
+import watchfiles
+from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler, StaticFileHandler
+from livereload.server import LiveScriptInjector
+from tornado import web
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
+
+from . import build
+from .load import display_path
+from .problems import Problem, errors, format_problems
+from .render import TEMPLATES
+
+PREVIEW_ASSETS = TEMPLATES / "preview"  # served by the preview only, never published
+USAGE = 2
+VERBS = {watchfiles.Change.added: "added", watchfiles.Change.modified: "changed", watchfiles.Change.deleted: "deleted"}
+
+
+class EditorFileFilter(watchfiles.DefaultFilter):
+    """Saves, not the files editors write around them: swap, lock, backup and probe files."""
+
+    ignore_entity_patterns = (*watchfiles.DefaultFilter.ignore_entity_patterns,
+                              r"^\.",  # hidden: vim's .x.swp, emacs's .#x lock, gedit's .goutputstream-*
+                              r"^4913$",  # vim's probe that a folder is writable
+                              r"^#.*#$")  # emacs's auto-save
+
+
+class Preview:
+    """The site being previewed: where it is built, and the errors of its last build."""
+
+    def __init__(self, content: Path, output: Path):
+        self.content, self.output = content, output
+        self.problems: list[Problem] = []  # errors of the last build, shown over every page
+
+    def rebuild(self, what: str) -> None:
+        """Build the site into the output folder; keep its errors for the overlay; say what happened."""
+        started = time.perf_counter()
+        result = None
+        try:
+            result = build.build(self.content, self.output, base_url="/")
+            self.problems = errors(result.problems)
+        except jinja2.TemplateError as exc:
+            self.problems = [template_problem(exc)]
+        except Exception as exc:  # a bug or a full disk must not end the preview: show it and keep serving
+            traceback.print_exc()
+            self.problems = [Problem(display_path(self.content), None, None, "", f"the build stopped: {exc!r}")]
+        seconds = time.perf_counter() - started
+        if shown := (result.problems if result else self.problems):
+            print(format_problems(shown, "text"), file=sys.stderr)
+        if result and result.written:
+            print(f"{what}: {result.events} events, {result.pages} pages written in {seconds:.2f} s")
+        else:
+            site = ("over the last good site" if (self.output / "index.html").exists()
+                    else "(there is no site until they are fixed)")
+            print(f"{what}: not rebuilt, {len(self.problems)} error(s), shown on every page {site}")
+
+
+def template_problem(exc: jinja2.TemplateError) -> Problem:
+    """A template mistake, located at the template line Jinja2 reports or the deepest template frame."""
+    filename, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
+    if not filename:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).is_relative_to(TEMPLATES)]
+        if frames:
+            filename, line = frames[-1].filename, frames[-1].lineno
+    return Problem(display_path(Path(filename or TEMPLATES)), line, None, "", f"template error: {exc.message}")
+
+
+class SiteHandler(StaticFileHandler):
+    """The built site and nothing else; a missing page gets the site's 404 page, as on GitHub Pages."""
+
+    def set_extra_headers(self, path):
+        self.set_header("Cache-Control", "no-store")  # a reload must show what the last build wrote
+
+    def write_error(self, status_code, **kwargs):
+        if status_code != 404:
+            return super().write_error(status_code, **kwargs)
+        for page in (Path(self.root) / "404.html", PREVIEW_ASSETS / "no-site.html"):  # no site: the first build failed
+            try:
+                body = page.read_bytes()
+                break
+            except OSError:
+                continue
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(body)
+
+
+class ProblemsHandler(web.RequestHandler):
+    """The last build's errors for the overlay: {"problems": ["path:line:col: field: message", ...]}."""
+
+    def initialize(self, preview: Preview):
+        self.preview = preview
+
+    def get(self):
+        self.set_header("Cache-Control", "no-store")
+        self.write({"problems": [p.as_text() for p in self.preview.problems]})
+
+
+def preview_tags(port: int) -> bytes:
+    """What every served page gets before </head>: script files, since the pages' CSP blocks inline script."""
+    return (f'<link rel="stylesheet" href="/_timeline/overlay.css">'
+            f'<script src="/_timeline/overlay.js" defer></script>'
+            f'<script src="/livereload.js?port={port}" defer></script>').encode()
+
+
+class SiteServer(threading.Thread):
+    """Serves the site and livereload's socket from a thread of its own: pages load while a rebuild runs."""
+
+    def __init__(self, preview: Preview, sockets: list, port: int):
+        super().__init__(name="timeline-serve-http", daemon=True)
+        injector = type("PreviewInjector", (LiveScriptInjector,), {"script": preview_tags(port)})
+        self.app = web.Application([
+            (r"/livereload", LiveReloadHandler),
+            (r"/livereload\.js", LiveReloadJSHandler),
+            (r"/_timeline/problems\.json", ProblemsHandler, {"preview": preview}),
+            (r"/_timeline/(.*)", web.StaticFileHandler, {"path": str(PREVIEW_ASSETS)}),
+            (r"/(.*)", SiteHandler, {"path": str(preview.output), "default_filename": "index.html"}),
+        ], transforms=[injector], log_function=lambda handler: None)
+        self.sockets = sockets
+        self.ready = threading.Event()
+
+    def run(self):
+        asyncio.run(self._serve())
+
+    async def _serve(self):
+        self.loop = asyncio.get_running_loop()
+        self.stopping = asyncio.Event()
+        server = HTTPServer(self.app)
+        server.add_sockets(self.sockets)
+        self.ready.set()
+        await self.stopping.wait()
+        server.stop()
+        for page in list(LiveReloadHandler.waiters):
+            page.close()
+
+    def start(self):
+        super().start()
+        self.ready.wait()
+
+    def reload(self, path: str) -> None:
+        """Tell every open page to reload; for a path ending in .css, livereload.js swaps only stylesheets."""
+        message = {"command": "reload", "path": path, "liveCSS": True, "liveImg": True}
+
+        def send():
+            for page in list(LiveReloadHandler.waiters):
+                page.send_message(message)
+        self.loop.call_soon_threadsafe(send)
+
+    def stop(self) -> None:
+        if self.is_alive():
+            self.loop.call_soon_threadsafe(self.stopping.set)
+            self.join(timeout=10)
+        else:
+            for sock in self.sockets:
+                sock.close()
+
+
+def describe(changes: set[tuple[watchfiles.Change, str]]) -> str:
+    """'content/events/x.md changed', or 'content/events/x.md and 2 more changed'."""
+    ordered = sorted(changes, key=lambda change: change[1])
+    kind, first = ordered[0]
+    if len({path for _, path in ordered}) == 1:
+        return f"{display_path(Path(first))} {VERBS[kind]}"
+    return f"{display_path(Path(first))} and {len(ordered) - 1} more changed"
+
+
+def reload_path(changes: set[tuple[watchfiles.Change, str]]) -> str:
+    """A stylesheet-only change reloads the stylesheets in place; anything else reloads the page."""
+    return "*.css" if all(path.endswith(".css") for _, path in changes) else "*"
+
+
+def serve(content: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False) -> int:
+    """Build, serve and rebuild until Ctrl-C or SIGTERM; returns the exit status."""
+    sys.stdout.reconfigure(line_buffering=True)
+    if not content.is_dir():
+        print(f"timeline serve: {content} is not a folder; pass the content folder with --content", file=sys.stderr)
+        return USAGE
+    try:
+        sockets = bind_sockets(port, host)
+    except OSError as exc:
+        print(f"timeline serve: cannot listen on {host}:{port}: {exc.strerror or exc}; pick another --port",
+              file=sys.stderr)
+        return USAGE
+    port = sockets[0].getsockname()[1]
+    url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+    workdir = Path(tempfile.mkdtemp(prefix="timeline-serve-"))
+    preview = Preview(content, workdir / "site")
+    server = SiteServer(preview, sockets, port)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops the server as Ctrl-C does
+    try:
+        print(f"building the site from {display_path(content)} …")
+        preview.rebuild("first build")
+        server.start()
+        print(f"serving {url}  (rebuilds when {display_path(content)} or {display_path(TEMPLATES)} change; "
+              "Ctrl-C to stop)")
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            print(f"note: listening on {host}: other machines on the network can open the preview")
+        if open_browser and not webbrowser.open(url):
+            print(f"could not open a browser: open {url} yourself")
+        for changes in watchfiles.watch(content, TEMPLATES, watch_filter=EditorFileFilter()):
+            preview.rebuild(f"{time.strftime('%H:%M:%S')} {describe(changes)}")
+            server.reload(reload_path(changes) if not preview.problems else "*")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    print("stopped")
+    return 0
