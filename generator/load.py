@@ -208,8 +208,13 @@ def load_yaml_file(path: Path, root: Path) -> RawDocument | None:
     return doc
 
 
+def _content_files(folder: Path, pattern: str) -> list[Path]:
+    # hidden files are editors' lock and swap files (emacs's .#x.md), never content
+    return sorted(p for p in folder.glob(pattern) if not p.name.startswith("."))
+
+
 def find_event_files(content: Path) -> list[Path]:
-    return sorted((content / "events").glob("**/*.md"))
+    return _content_files(content / "events", "**/*.md")
 
 
 def load_events(content: Path) -> list[RawDocument]:
@@ -217,7 +222,7 @@ def load_events(content: Path) -> list[RawDocument]:
 
 
 def load_pages(content: Path) -> list[RawDocument]:
-    return [load_markdown_file(path, content) for path in sorted((content / "pages").glob("*.md"))]
+    return [load_markdown_file(path, content) for path in _content_files(content / "pages", "*.md")]
 
 
 @dataclass

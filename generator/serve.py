@@ -53,6 +53,7 @@ class Preview:
     def __init__(self, content: Path, output: Path):
         self.content, self.output = content, output
         self.problems: list[Problem] = []  # errors of the last build, shown over every page
+        self.generation = 0  # counts builds; a page served before the last one is out of date
 
     def rebuild(self, what: str) -> None:
         """Build the site into the output folder; keep its errors for the overlay; say what happened."""
@@ -67,6 +68,7 @@ class Preview:
             traceback.print_exc()
             self.problems = [Problem(display_path(self.content), None, None, "", f"the build stopped: {exc!r}")]
         seconds = time.perf_counter() - started
+        self.generation += 1  # after the new site is in place: a page served from now on is current
         if shown := (result.problems if result else self.problems):
             print(format_problems(shown, "text"), file=sys.stderr)
         if result and result.written:
@@ -89,6 +91,14 @@ def template_problem(exc: jinja2.TemplateError) -> Problem:
 
 class SiteHandler(StaticFileHandler):
     """The built site and nothing else; a missing page gets the site's 404 page, as on GitHub Pages."""
+
+    def initialize(self, preview: Preview, **kwargs):
+        super().initialize(**kwargs)
+        self.preview = preview
+
+    def prepare(self):
+        # Taken before the file is read: a build that lands meanwhile leaves the page marked out of date.
+        self.request.generation = self.preview.generation
 
     def set_extra_headers(self, path):
         self.set_header("Cache-Control", "no-store")  # a reload must show what the last build wrote
@@ -115,14 +125,24 @@ class ProblemsHandler(web.RequestHandler):
 
     def get(self):
         self.set_header("Cache-Control", "no-store")
-        self.write({"problems": [p.as_text() for p in self.preview.problems]})
+        self.write({"generation": self.preview.generation, "problems": [p.as_text() for p in self.preview.problems]})
 
 
-def preview_tags(port: int) -> bytes:
-    """What every served page gets before </head>: script files, since the pages' CSP blocks inline script."""
-    return (f'<link rel="stylesheet" href="/_timeline/overlay.css">'
-            f'<script src="/_timeline/overlay.js" defer></script>'
-            f'<script src="/livereload.js?port={port}" defer></script>').encode()
+class PreviewTags(LiveScriptInjector):
+    """livereload's transform, adding script files before </head>: its own inline script breaks the pages' CSP."""
+
+    port = 0
+
+    def __init__(self, request):
+        super().__init__(request)
+        self.request = request
+
+    @property
+    def script(self) -> bytes:
+        generation = getattr(self.request, "generation", 0)
+        return (f'<link rel="stylesheet" href="/_timeline/overlay.css">'
+                f'<script src="/_timeline/overlay.js" data-generation="{generation}" defer></script>'
+                f'<script src="/livereload.js?port={self.port}" defer></script>').encode()
 
 
 class SiteServer(threading.Thread):
@@ -130,14 +150,14 @@ class SiteServer(threading.Thread):
 
     def __init__(self, preview: Preview, sockets: list, port: int):
         super().__init__(name="timeline-serve-http", daemon=True)
-        injector = type("PreviewInjector", (LiveScriptInjector,), {"script": preview_tags(port)})
+        tags = type("PortPreviewTags", (PreviewTags,), {"port": port})
         self.app = web.Application([
             (r"/livereload", LiveReloadHandler),
             (r"/livereload\.js", LiveReloadJSHandler),
             (r"/_timeline/problems\.json", ProblemsHandler, {"preview": preview}),
             (r"/_timeline/(.*)", web.StaticFileHandler, {"path": str(PREVIEW_ASSETS)}),
-            (r"/(.*)", SiteHandler, {"path": str(preview.output), "default_filename": "index.html"}),
-        ], transforms=[injector], log_function=lambda handler: None)
+            (r"/(.*)", SiteHandler, {"preview": preview, "path": str(preview.output), "default_filename": "index.html"}),
+        ], transforms=[tags], log_function=lambda handler: None)
         self.sockets = sockets
         self.ready = threading.Event()
 

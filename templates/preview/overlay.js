@@ -1,7 +1,11 @@
-// timeline serve only: shows the last build's errors over the page. The server reloads the
-// page after every build, so fixing a file clears the overlay by itself.
+// timeline serve only. livereload.js reloads the page after every build; a page that was loading
+// while a build finished missed that reload, so this script compares the build the page comes from
+// with the server's last one (on load, when livereload connects, and every few seconds) and
+// reloads when they differ. It also lists the last build's errors over the page until a save fixes them.
 (function () {
   "use strict";
+  var generation = document.currentScript.dataset.generation;
+  var shown = false;
 
   function show(problems) {
     var panel = document.createElement("section");
@@ -32,8 +36,22 @@
     document.body.appendChild(panel);
   }
 
-  fetch("/_timeline/problems.json", { cache: "no-store" })
-    .then(function (response) { return response.json(); })
-    .then(function (data) { if (data.problems.length) { show(data.problems); } })
-    .catch(function () {});  // the server has stopped: nothing to show
+  function check() {
+    fetch("/_timeline/problems.json", { cache: "no-store" })
+      .then(function (response) { return response.json(); })
+      .then(function (build) {
+        if (String(build.generation) !== generation) {
+          location.reload();
+        } else if (!shown && build.problems.length) {
+          shown = true;
+          show(build.problems);
+        }
+      })
+      .catch(function () {});  // the server has stopped: nothing to show
+  }
+
+  check();
+  // after livereload.js has sent its registration, which follows this event in the same task
+  document.addEventListener("LiveReloadConnect", function () { setTimeout(check, 0); });
+  setInterval(check, 3000);
 })();
