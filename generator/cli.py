@@ -36,6 +36,11 @@ def cmd_check(args) -> int:
     return CONTENT_PROBLEMS if result.failed(args.strict) else OK
 
 
+def cmd_serve(args) -> int:
+    from . import serve  # the web server and watcher load only for this command
+    return serve.serve(args.content, args.host, args.port, args.open)
+
+
 def cmd_build(args) -> int:
     try:
         result = build.build(args.content, args.output, args.base_url, args.strict)
@@ -49,11 +54,6 @@ def cmd_build(args) -> int:
         return CONTENT_PROBLEMS
     print(f"built {result.events} events, {result.pages} pages into {args.output} in {result.seconds:.2f} s")
     return OK
-
-
-def cmd_serve(args) -> int:
-    from . import serve  # the web server and watcher load only for this command
-    return serve.serve(args.content, args.host, args.port, args.open)
 
 
 def new_event_text(title: str, date: PartialDate, category: str) -> str:
