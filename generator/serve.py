@@ -19,6 +19,7 @@ import time
 import traceback
 import webbrowser
 from pathlib import Path
+from typing import Iterator
 
 import jinja2
 import watchfiles
@@ -74,9 +75,8 @@ class Preview:
         if result and result.written:
             print(f"{what}: {result.events} events, {result.pages} pages written in {seconds:.2f} s")
         else:
-            site = ("over the last good site" if (self.output / "index.html").exists()
-                    else "(there is no site until they are fixed)")
-            print(f"{what}: not rebuilt, {len(self.problems)} error(s), shown on every page {site}")
+            site = "the last good site stays up" if (self.output / "index.html").exists() else "no site until fixed"
+            print(f"{what}: build failed, {len(self.problems)} error(s), shown on every page; {site}")
 
 
 def template_problem(exc: jinja2.TemplateError) -> Problem:
@@ -86,7 +86,7 @@ def template_problem(exc: jinja2.TemplateError) -> Problem:
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).is_relative_to(TEMPLATES)]
         if frames:
             filename, line = frames[-1].filename, frames[-1].lineno
-    return Problem(display_path(Path(filename or TEMPLATES)), line, None, "", f"template error: {exc.message}")
+    return Problem(display_path(Path(filename or TEMPLATES)), line, None, "", f"template error: {exc.message or type(exc).__name__}")
 
 
 class SiteHandler(StaticFileHandler):
@@ -198,17 +198,43 @@ class SiteServer(threading.Thread):
 
 
 def describe(changes: set[tuple[watchfiles.Change, str]]) -> str:
-    """'content/events/x.md changed', or 'content/events/x.md and 2 more changed'."""
-    ordered = sorted(changes, key=lambda change: change[1])
-    kind, first = ordered[0]
-    if len({path for _, path in ordered}) == 1:
-        return f"{display_path(Path(first))} {VERBS[kind]}"
-    return f"{display_path(Path(first))} and {len(ordered) - 1} more changed"
+    """'content/events/x.md changed', or 'content/events/x.md and 2 more added'."""
+    first = min(path for _, path in changes)
+    others = len({path for _, path in changes}) - 1
+    kinds = {kind for kind, _ in changes}
+    verb = VERBS[kinds.pop()] if len(kinds) == 1 else "changed"
+    return f"{display_path(Path(first))} {f'and {others} more ' if others else ''}{verb}"
 
 
 def reload_path(changes: set[tuple[watchfiles.Change, str]]) -> str:
     """A stylesheet-only change reloads the stylesheets in place; anything else reloads the page."""
     return "*.css" if all(path.endswith(".css") for _, path in changes) else "*"
+
+
+def watch(folders: tuple[Path, ...]) -> Iterator[set[tuple[watchfiles.Change, str]]]:
+    """Batches of changes to `folders`. A watch opens with a batch to build from, sent once the
+    watcher runs so that no save during that build is missed: empty at first, then the folders
+    that came back after a removal (the watcher loses a removed folder, so it is watched anew)."""
+    came_back: set[tuple[watchfiles.Change, str]] = set()
+    while True:
+        if missing := [folder for folder in folders if not folder.is_dir()]:
+            print(f"waiting for {', '.join(map(display_path, missing))} to come back …")
+            while not all(folder.is_dir() for folder in folders):
+                time.sleep(0.5)
+            came_back = {(watchfiles.Change.added, str(folder)) for folder in missing}
+        try:
+            # yield_on_timeout: the first batch comes after at most rust_timeout ms, changes or not
+            batches = watchfiles.watch(*folders, watch_filter=EditorFileFilter(), yield_on_timeout=True,
+                                       rust_timeout=200)
+            for number, changes in enumerate(batches):
+                if not all(folder.is_dir() for folder in folders):
+                    break
+                if number == 0:
+                    yield came_back | changes
+                elif changes:
+                    yield changes
+        except FileNotFoundError:  # removed before the watch began
+            continue
 
 
 def serve(content: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False) -> int:
@@ -231,6 +257,8 @@ def serve(content: Path, host: str = "127.0.0.1", port: int = 8000, open_browser
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops the server as Ctrl-C does
     try:
         print(f"building the site from {display_path(content)} …")
+        batches = watch((content, TEMPLATES))
+        next(batches)  # the watcher runs: a save from now on is seen
         preview.rebuild("first build")
         server.start()
         print(f"serving {url}  (rebuilds when {display_path(content)} or {display_path(TEMPLATES)} change; "
@@ -239,7 +267,7 @@ def serve(content: Path, host: str = "127.0.0.1", port: int = 8000, open_browser
             print(f"note: listening on {host}: other machines on the network can open the preview")
         if open_browser and not webbrowser.open(url):
             print(f"could not open a browser: open {url} yourself")
-        for changes in watchfiles.watch(content, TEMPLATES, watch_filter=EditorFileFilter()):
+        for changes in batches:
             preview.rebuild(f"{time.strftime('%H:%M:%S')} {describe(changes)}")
             server.reload(reload_path(changes) if not preview.problems else "*")
     except KeyboardInterrupt:

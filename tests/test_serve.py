@@ -151,9 +151,9 @@ def test_a_mistake_shows_on_every_page_until_it_is_fixed(serve, fixture_copy, li
     good = event.read_text()
     event.write_text(good.replace("category: production", "category: prodution"))
     expect(overlay).to_contain_text("2025-07-17-netflix-el-eternauta.md:5:11: category: 'prodution'", timeout=WAIT_MS)
-    expect(live.page.get_by_role("alert")).to_contain_text("1 error")
+    expect(live.page.get_by_role("alert")).to_contain_text("1 error stops the build")
     server.wait_for(r"2025-07-17-netflix-el-eternauta\.md:5:11: category: 'prodution'")
-    server.wait_for(r"not rebuilt, 1 error")
+    server.wait_for(r"build failed, 1 error\(s\), shown on every page; the last good site stays up")
     # the last good site is still served, overlay included, on any page
     live.ready()
     live.goto(server.url + EVENT_URL)
@@ -180,7 +180,7 @@ def test_adding_and_deleting_an_event_updates_the_home_page(serve, fixture_copy,
     new.write_text(NEW_EVENT)
     expect(titles).to_have_count(4, timeout=WAIT_MS)
     expect(live.page.get_by_role("link", name="A studio licenses a voice model")).to_be_visible()
-    server.wait_for(r" added: 4 events, \d+ pages written")
+    server.wait_for(r"events/2024\S* (and 1 more )?added: 4 events, \d+ pages written")
 
     live.ready()
     new.unlink()
@@ -229,7 +229,7 @@ def test_first_build_with_errors_shows_them_until_the_site_builds(serve, fixture
     from playwright.sync_api import expect
     content = fixture_copy("bad-category")
     server = serve("--content", content)
-    server.wait_for(r"first build: not rebuilt, 1 error")
+    server.wait_for(r"first build: build failed, 1 error\(s\), shown on every page; no site until fixed")
     response = live.goto(server.url)
     assert response.status == 404
     expect(live.page.locator("h1")).to_have_text("No site yet")
@@ -336,3 +336,20 @@ def test_open_opens_the_site_in_the_browser(serve, fixture_copy, tmp_path):
         assert time.monotonic() < deadline, server.output
         time.sleep(0.05)
     assert opened.read_text().strip() == server.url
+
+
+def test_a_content_folder_moved_away_and_back_is_watched_again(serve, fixture_copy, live):
+    from playwright.sync_api import expect
+    content = fixture_copy("minimal")
+    server = serve("--content", content)
+    live.goto(server.url + EVENT_URL)
+    away = content.with_name("away")
+    content.rename(away)
+    server.wait_for(r"waiting for \S*minimal to come back")
+    away.rename(content)
+    server.wait_for(r"minimal added: 3 events")
+    live.ready()
+    event = content / EVENT
+    event.write_text(event.read_text().replace("Netflix says", "Netflix confirms"))
+    expect(live.page.locator("h1")).to_have_text(TITLE.replace("says", "confirms"), timeout=WAIT_MS)
+    assert server.process.poll() is None

@@ -15,10 +15,9 @@
 
     var title = document.createElement("h2");
     title.id = "timeline-overlay-title";
-    title.textContent = problems.length === 1 ? "1 error: the site was not rebuilt"
-      : problems.length + " errors: the site was not rebuilt";
+    title.textContent = problems.length === 1 ? "1 error stops the build" : problems.length + " errors stop the build";
     var note = document.createElement("p");
-    note.textContent = "Fix the files and save: this page reloads by itself. Until then it shows the last good build.";
+    note.textContent = "Fix the files and save: this page then reloads by itself.";
     var list = document.createElement("ol");
     problems.forEach(function (text) {
       var item = document.createElement("li");
