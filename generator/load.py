@@ -208,21 +208,21 @@ def load_yaml_file(path: Path, root: Path) -> RawDocument | None:
     return doc
 
 
-def _content_files(folder: Path, pattern: str) -> list[Path]:
-    # hidden files are editors' lock and swap files (emacs's .#x.md), never content
-    return sorted(p for p in folder.glob(pattern) if not p.name.startswith("."))
-
-
 def find_event_files(content: Path) -> list[Path]:
-    return _content_files(content / "events", "**/*.md")
+    return sorted((content / "events").glob("**/*.md"))
 
 
 def load_events(content: Path) -> list[RawDocument]:
-    return [load_markdown_file(path, content) for path in find_event_files(content)]
+    return [load_markdown_file(path, content) for path in find_event_files(content) if not _hidden(path)]
 
 
 def load_pages(content: Path) -> list[RawDocument]:
-    return [load_markdown_file(path, content) for path in _content_files(content / "pages", "*.md")]
+    return [load_markdown_file(path, content) for path in sorted((content / "pages").glob("*.md")) if not _hidden(path)]
+
+
+def _hidden(path: Path) -> bool:
+    # editors' lock and swap files are hidden (emacs's .#x.md): never content
+    return path.name.startswith(".")
 
 
 @dataclass
