@@ -264,12 +264,12 @@ def test_a_template_mistake_is_located_and_cleared(serve, fixture_copy, project_
     live.goto(server.url + EVENT_URL)
     template = project_copy / "templates/event.html"
     good = template.read_text()
-    line = good.splitlines().index(next(l for l in good.splitlines() if "<h1" in l)) + 1
-    template.write_text(good.replace("<h1>", "{% if %}<h1>", 1))
+    line = next(number for number, text in enumerate(good.splitlines(), start=1) if "<h1" in text)
+    template.write_text(good.replace("<h1", "{% if %}<h1", 1))
     expect(live.page.locator(".timeline-overlay")).to_contain_text(f"templates/event.html:{line}: template error",
                                                                    timeout=WAIT_MS)
     live.ready()
-    template.write_text(good.replace("<h1>", '<h1 class="edited">', 1))
+    template.write_text(good.replace("<h1", '<h1 class="edited"', 1))
     expect(live.page.locator("h1.edited")).to_have_text(TITLE, timeout=WAIT_MS)
     expect(live.page.locator(".timeline-overlay")).to_have_count(0)
 
