@@ -261,11 +261,16 @@ def find_event_files(content: Path) -> list[Path]:
 
 
 def load_events(content: Path) -> list[RawDocument]:
-    return [load_markdown_file(path, content) for path in find_event_files(content)]
+    return [load_markdown_file(path, content) for path in find_event_files(content) if not _hidden(path)]
 
 
 def load_pages(content: Path) -> list[RawDocument]:
-    return [load_markdown_file(path, content) for path in sorted((content / "pages").glob("*.md"))]
+    return [load_markdown_file(path, content) for path in sorted((content / "pages").glob("*.md")) if not _hidden(path)]
+
+
+def _hidden(path: Path) -> bool:
+    # editors' lock and swap files are hidden (emacs's .#x.md): never content
+    return path.name.startswith(".")
 
 
 @dataclass
