@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -261,16 +262,20 @@ def find_event_files(content: Path) -> list[Path]:
 
 
 def load_events(content: Path) -> list[RawDocument]:
-    return [load_markdown_file(path, content) for path in find_event_files(content) if not _hidden(path)]
+    return [load_markdown_file(path, content) for path in find_event_files(content) if not is_editor_file(path)]
 
 
 def load_pages(content: Path) -> list[RawDocument]:
-    return [load_markdown_file(path, content) for path in sorted((content / "pages").glob("*.md")) if not _hidden(path)]
+    return [load_markdown_file(path, content) for path in sorted((content / "pages").glob("*.md")) if not is_editor_file(path)]
 
 
-def _hidden(path: Path) -> bool:
-    # editors' lock and swap files are hidden (emacs's .#x.md): never content
-    return path.name.startswith(".")
+# What editors write around a save: hidden swap and lock files (vim's .x.swp, emacs's .#x),
+# vim's 4913 probe, emacs's #x# auto-save and ~ backups. Never content, never a change to act on.
+_EDITOR_FILE = re.compile(r"^\.|^4913$|^#.*#$|~$")
+
+
+def is_editor_file(path: Path | str) -> bool:
+    return bool(_EDITOR_FILE.search(Path(path).name))
 
 
 @dataclass

@@ -17,6 +17,7 @@ import jinja2
 
 from . import index
 from .collect import FACET_KINDS, FILTER_KEYS, FacetValue, Timeline, slugify
+from .load import is_editor_file
 from .model import CATEGORIES, PartialDate, Settings
 from .overview import overview
 from .validate import Event
@@ -146,5 +147,5 @@ def render_pages(specs: list[PageSpec], env: jinja2.Environment) -> dict[str, by
 def static_files(templates: Path = TEMPLATES) -> dict[str, bytes]:
     folder = templates / "static"
     return {f"static/{p.relative_to(folder).as_posix()}": p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+            for p in sorted(folder.rglob("*")) if p.is_file() and not is_editor_file(p)}
 

@@ -30,7 +30,7 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
 from . import build
-from .load import display_path
+from .load import display_path, is_editor_file
 from .problems import Problem, errors, format_problems
 from .render import TEMPLATES
 
@@ -42,10 +42,8 @@ VERBS = {watchfiles.Change.added: "added", watchfiles.Change.modified: "changed"
 class EditorFileFilter(watchfiles.DefaultFilter):
     """Saves, not the files editors write around them: swap, lock, backup and probe files."""
 
-    ignore_entity_patterns = (*watchfiles.DefaultFilter.ignore_entity_patterns,
-                              r"^\.",  # hidden: vim's .x.swp, emacs's .#x lock, gedit's .goutputstream-*
-                              r"^4913$",  # vim's probe that a folder is writable
-                              r"^#.*#$")  # emacs's auto-save
+    def __call__(self, change: watchfiles.Change, path: str) -> bool:
+        return super().__call__(change, path) and not is_editor_file(path)
 
 
 class Preview:
