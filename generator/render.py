@@ -1,8 +1,11 @@
 """Stage 5: the timeline → pages (site path → bytes), through Jinja2 with autoescape on.
 
 `plan_pages` lists every page with the template and context it is rendered from and the
-digests of the content it depends on; `render_pages` renders a plan. Keeping the two apart
-lets a cache skip any page whose inputs are unchanged.
+digests of the content it depends on; `page_keys` hashes those with everything else a page is
+made from (its templates, the settings, the generator), so a page whose key is unchanged is
+never rendered again (see cache.py). A template that reads more of the timeline than a page's
+`inputs` name must add it there, or `page_keys` to its global part: tests/test_cache.py checks
+that a cached build equals a cold one byte for byte.
 """
 
 from __future__ import annotations
@@ -10,13 +13,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
 
 import jinja2
+import jinja2.meta
 
-from . import index
-from .collect import FACET_KINDS, FILTER_KEYS, FacetValue, Timeline, slugify
+from . import index, parallel
+from .cache import digest
+from .collect import FACET_KINDS, FILTER_KEYS, FacetValue, Timeline, facet_names, slugify
 from .load import is_editor_file
 from .model import CATEGORIES, PartialDate, Settings
 from .overview import overview
@@ -45,6 +50,7 @@ def make_environment(settings: Settings, templates: Path = TEMPLATES, today: dt.
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
+        auto_reload=False,  # one environment per build: no need to stat every template at every use
     )
     prefix = base_path(settings.base_url)
     absolute = settings.base_url if urlsplit(settings.base_url).scheme else None
@@ -62,7 +68,20 @@ def make_environment(settings: Settings, templates: Path = TEMPLATES, today: dt.
     env.filters["json_ld"] = event_json_ld
     env.filters["groupby_initial"] = by_initial
     env.filters["day_label"] = lambda day: PartialDate(day.year, day.month, day.day).label
+    env.globals["card"] = _card_memo(env)
     return env
+
+
+def _card_memo(env: jinja2.Environment):
+    """An event's card is the same on every list that shows it: render it once per build."""
+    cards: dict[tuple[str, str], Any] = {}
+
+    def card(event, timeline: Timeline, heading: str = "h3"):
+        key = (event.id, heading)
+        if key not in cards:
+            cards[key] = env.get_template("macros.html").module.event_card(event, timeline, heading)
+        return cards[key]
+    return card
 
 
 def by_initial(values: list[FacetValue]) -> list[tuple[str, list[FacetValue]]]:
@@ -103,14 +122,21 @@ def event_json_ld(event: Event, permalink: str, site_url: str, site: Settings) -
     }
 
 
-def _event_inputs(timeline: Timeline, event_id: str) -> tuple[str, ...]:
+def event_fingerprint(timeline: Timeline, event) -> str:
+    """What a page that shows the event depends on: its file, its id and where its links go."""
+    slugs = [timeline.link(kind, name).slug for kind, names in facet_names(event).items() for name in names]
+    return digest(event.id, event.relpath, event.digest, *slugs)
+
+
+def _event_inputs(timeline: Timeline, event_id: str, fp: dict[str, str]) -> tuple[str, ...]:
     prev, next_ = timeline.neighbours[event_id]
     shown = [timeline.by_id[event_id], *timeline.related[event_id], *(e for e in (prev, next_) if e)]
-    return tuple(e.digest for e in shown)
+    return tuple(fp[e.id] for e in shown)
 
 
 def plan_pages(timeline: Timeline) -> list[PageSpec]:
-    everything = tuple(e.digest for e in timeline.events)
+    fp = {e.id: event_fingerprint(timeline, e) for e in timeline.events}
+    everything = tuple(fp[e.id] for e in timeline.events)
     specs = [
         PageSpec("index.html", "home.html", {"timeline": timeline, "overview": overview(timeline)}, everything),
         PageSpec("404.html", "404.html", {"timeline": timeline}, tuple(p.digest for p in timeline.pages)),
@@ -122,28 +148,69 @@ def plan_pages(timeline: Timeline) -> list[PageSpec]:
             f"events/{event.id}/index.html", "event.html",
             {"event": event, "timeline": timeline, "prev": prev, "next": next_,
              "related": timeline.related[event.id], "eras": timeline.eras_of[event.id]},
-            _event_inputs(timeline, event.id)))
+            _event_inputs(timeline, event.id, fp)))
     for kind, values in timeline.facets.items():
         specs.append(PageSpec(f"{kind}/index.html", "facet_index.html",
                               {"kind": kind, "values": values, "timeline": timeline}, everything))
         for value in values:
             specs.append(PageSpec(f"{value.path}index.html", "facet.html",
                                   {"value": value, "timeline": timeline},
-                                  tuple(e.digest for e in value.events)))
+                                  tuple(fp[e.id] for e in value.events)))
     for page in timeline.pages:
         specs.append(PageSpec(f"{page.slug}/index.html", "page.html", {"page": page, "timeline": timeline},
                               (page.digest,)))
     return specs
 
 
-def render_pages(specs: list[PageSpec], env: jinja2.Environment) -> dict[str, bytes]:
-    pages = {}
+def render_page(spec: PageSpec, env: jinja2.Environment) -> bytes:
+    return env.get_template(spec.template).render(spec.context, page_path=spec.path).encode("utf-8")
+
+
+def render_pages(specs: list[PageSpec], env: jinja2.Environment,
+                 then: Callable[[int, bytes], Any] = lambda i, page: page) -> Iterator[Any]:
+    """`then(i, page)` for each spec's page, in order, rendered (and `then` run: storing the
+    page, say) across all cores when there are many."""
+    for name in {spec.template for spec in specs} | {"macros.html"}:
+        env.get_template(name)  # compiled once here, inherited by every worker
+    return parallel.map_ordered(lambda i: then(i, render_page(specs[i], env)), range(len(specs)))
+
+
+def template_digests(env: jinja2.Environment) -> dict[str, tuple[str, frozenset[str]]]:
+    """Each template → a digest of its source and of every template it extends, imports or
+    includes, and the names it reads from outside (so `today` only counts where it is used)."""
+    own = {}
+    for name in env.list_templates(filter_func=lambda n: n.endswith(".html") and not n.startswith("static/")):
+        source = env.loader.get_source(env, name)[0]
+        tree = env.parse(source)
+        refs = {r for r in jinja2.meta.find_referenced_templates(tree) if r}
+        own[name] = (source, refs, jinja2.meta.find_undeclared_variables(tree))
+
+    def closure(name: str, seen: set[str]) -> set[str]:
+        seen.add(name)
+        for ref in own.get(name, ("", set(), set()))[1] - seen:
+            closure(ref, seen)
+        return seen
+    result = {}
+    for name in own:
+        names = sorted(closure(name, set()))
+        result[name] = (digest(*(part for n in names for part in (n, own.get(n, ("",))[0]))),
+                        frozenset().union(*(own[n][2] for n in names if n in own)))
+    return result
+
+
+def page_keys(specs: list[PageSpec], env: jinja2.Environment, timeline: Timeline) -> list[str]:
+    """A key per page: a hash of everything it is rendered from (see the module's docstring)."""
+    settings = timeline.settings.model_dump_json()
+    eras = repr([era.model_dump() for era in timeline.eras])
+    nav = repr([(page.slug, page.meta.title) for page in timeline.pages])  # every page's header lists them
+    common = digest(settings, eras, nav)
+    templates = template_digests(env)
+    today = env.globals["today"].isoformat()
+    keys = []
     for spec in specs:
-        html = env.get_template(spec.template).render(spec.context, page_path=spec.path)
-        pages[spec.path] = html.encode("utf-8")
-    return pages
-
-
+        source, names = templates[spec.template]
+        keys.append(digest(common, spec.template, source, spec.path, today if "today" in names else "", *spec.inputs))
+    return keys
 def static_files(templates: Path = TEMPLATES) -> dict[str, bytes]:
     folder = templates / "static"
     return {f"static/{p.relative_to(folder).as_posix()}": p.read_bytes()

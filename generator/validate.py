@@ -155,7 +155,7 @@ def validate_event(doc: RawDocument, content_root, today: dt.date) -> tuple[Even
     return event, problems
 
 
-def _cross_checks(events: list[Event], docs: list[RawDocument]) -> list[Problem]:
+def cross_checks(events: list[Event], docs: list[RawDocument]) -> list[Problem]:
     """Unique ids and existing `related` targets, over every event file: one broken file must
     neither hide a duplicate id nor make the events that point at it report a missing id."""
     problems = []
@@ -239,7 +239,7 @@ def validate_content(raw: RawContent, content_root, today: dt.date | None = None
         problems += found
         if event is not None:
             events.append(event)
-    problems += _cross_checks(events, raw.events)
+    problems += cross_checks(events, raw.events)
     eras, found = validate_eras(raw.eras)
     problems += found
     settings, found = validate_settings(raw.settings)

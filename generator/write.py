@@ -38,8 +38,17 @@ def check_output(output: Path, content: Path) -> None:
                             "remove it or pick another --output")
 
 
-def write_site(files: dict[str, bytes], output: Path, before_swap: Callable[[Path], None] | None = None) -> None:
-    """Write every file into a new folder, then swap it in for the old site.
+def link_file(stored: Path, target: Path) -> None:
+    """A page unchanged since it was stored (the build cache) is linked, not written again."""
+    try:
+        os.link(stored, target)
+    except OSError:  # another file system, or one without hard links
+        shutil.copyfile(stored, target)
+
+
+def write_site(files: dict[str, bytes | Path], output: Path, before_swap: Callable[[Path], None] | None = None) -> None:
+    """Write every file into a new folder, then swap it in for the old site. A file given as
+    a Path (a page stored in the build cache) is hard-linked rather than written.
 
     `before_swap(folder)` finishes the new site in place (the search index); if it raises,
     the old site stays. Only the new folder, and the old site once replaced, are ever deleted."""
@@ -51,7 +60,10 @@ def write_site(files: dict[str, bytes], output: Path, before_swap: Callable[[Pat
         for rel, data in files.items():
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            if isinstance(data, Path):
+                link_file(data, target)
+            else:
+                target.write_bytes(data)
         (staging / MARKER).write_text("Written by timeline build; replaced whole on the next build.\n")
         if before_swap:
             before_swap(staging)

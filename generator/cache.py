@@ -1,0 +1,301 @@
+"""The build cache: a memo of each stage, keyed by a hash of what the result was made from.
+
+It lives in `.cache/timeline/` beside the content folder (git-ignored; CI may keep it):
+
+- `index.pickle`: a magic line, the SHA-256 of the payload, then the payload: parsed events
+  (file key → pickled entry), stored pages (page key → size, mtime and inode of the file) and
+  the last site (site key → every output path with its page key, and the problems);
+- `pages/<key>.html`: each rendered page, once; the site's files are hard links to these, so an
+  unchanged page is neither rendered nor rewritten.
+
+Nothing in it is trusted: an index whose checksum, format or generator code differ is thrown
+away with every stored page, and a stored page whose size, mtime or inode changed is rendered
+again. The memo stays in memory too, so the live server's repeated builds skip the reading.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.metadata
+import os
+import pickle
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+MAGIC = b"timeline-cache 1\n"
+DIGEST_BYTES = 32
+LIBRARIES = ("jinja2", "cmarkgfm", "nh3", "pydantic", "pyyaml", "markupsafe", "pagefind", "pagefind-bin")
+Stat = tuple[int, int, int]  # size, mtime_ns, inode
+
+
+def folder_for(content: Path) -> Path:
+    return content.resolve().parent / ".cache" / "timeline"
+
+
+def digest(*parts: str | bytes) -> str:
+    """A SHA-256 over parts, each length-prefixed so that ("ab", "c") ≠ ("a", "bc")."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+_code_digest: str | None = None
+
+
+def code_digest() -> str:
+    """The generator's version: its own source, the libraries it renders with, and Python."""
+    global _code_digest
+    if _code_digest is None:
+        package = Path(__file__).resolve().parent
+        parts: list[str | bytes] = [sys.version]
+        for path in sorted(package.glob("*.py")):
+            parts += [path.name, path.read_bytes()]
+        for name in LIBRARIES:
+            with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+                parts += [name, importlib.metadata.version(name)]
+        _code_digest = digest(*parts)
+    return _code_digest
+
+
+def _stat(path: Path) -> Stat | None:
+    try:
+        s = path.stat()
+    except OSError:
+        return None
+    return s.st_size, s.st_mtime_ns, s.st_ino
+
+
+@dataclass
+class SiteMemo:
+    """What a successful build made from one exact set of inputs."""
+
+    files: dict[str, str]  # output path → page key
+    problems: list[Any]  # warnings (errors never reach a memo)
+    events: int
+
+
+@dataclass
+class Index:
+    code: str
+    events: dict[str, bytes] = field(default_factory=dict)  # file key → pickled entry
+    pages: dict[str, Stat] = field(default_factory=dict)  # page key → its stored file's stat
+    sites: dict[str, SiteMemo] = field(default_factory=dict)  # site key → memo (the last one)
+    outputs: dict[str, str] = field(default_factory=dict)  # output folder → digest of what it holds
+    bundles: dict[str, dict[str, Stat]] = field(default_factory=dict)  # search key → the bundle's files
+
+
+class Cache:
+    """One cache folder. `Cache.open` hands back the same object while the index file on disk
+    is the one this process last read or wrote."""
+
+    _open: dict[Path, tuple[Cache, Stat | None]] = {}
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.index_file = folder / "index.pickle"
+        self.pages_folder = folder / "pages"
+        self.note = ""  # why the cache was rebuilt, for the build's summary
+        self.changed = not self.index_file.exists()  # whether save() has anything new to write
+        self.index = self._load()
+        self._used_events: set[str] = set()
+        self._used_pages: set[str] = set()
+        self._used_bundles: set[str] = set()
+
+    @classmethod
+    def open(cls, folder: Path) -> Cache:
+        folder = folder.resolve()
+        known = cls._open.get(folder)
+        if known and known[1] == _stat(folder / "index.pickle") and known[0].index.code == code_digest():
+            cache = known[0]
+            cache.note, cache.changed = "", False
+            cache._used_events, cache._used_pages, cache._used_bundles = set(), set(), set()
+            return cache
+        return cls(folder)
+
+    def _load(self) -> Index:
+        try:
+            raw = self.index_file.read_bytes()
+        except FileNotFoundError:
+            return self._fresh("")
+        except OSError as exc:
+            return self._fresh(f"could not read {self.index_file}: {exc.strerror}")
+        payload = raw[len(MAGIC) + DIGEST_BYTES:]
+        if not raw.startswith(MAGIC) or raw[len(MAGIC):len(MAGIC) + DIGEST_BYTES] != hashlib.sha256(payload).digest():
+            return self._fresh(f"{self.index_file} is damaged (checksum mismatch)")
+        try:
+            index = pickle.loads(payload)
+        except Exception:  # a payload that passed its checksum but not its unpickling: still not trusted
+            return self._fresh(f"{self.index_file} could not be read")
+        if not isinstance(index, Index):
+            return self._fresh(f"{self.index_file} has an unknown format")
+        if index.code != code_digest():
+            return self._fresh("the generator changed since the last build")
+        return index
+
+    def _fresh(self, why: str) -> Index:
+        """An empty index; stored pages of an index we cannot trust go too."""
+        self.note = f"cache rebuilt: {why}" if why else ""
+        self.changed = True
+        for folder in (self.pages_folder, self.folder / "search"):
+            shutil.rmtree(folder, ignore_errors=True)
+        return Index(code_digest())
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """One build at a time per cache (a `timeline build` beside a running `timeline serve`)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            import fcntl
+        except ImportError:  # Windows: no lock
+            yield
+            return
+        with open(self.folder / "lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    # events: file key → the result of parsing, validating and converting that file
+    def event(self, key: str) -> Any | None:
+        data = self.index.events.get(key)
+        if data is None:
+            return None
+        self._used_events.add(key)
+        return pickle.loads(data)
+
+    def keep_events(self, keys: list[str]) -> None:
+        """Keep these entries although this build did not need to read them."""
+        self._used_events.update(keys)
+
+    def put_event(self, key: str, data: bytes) -> None:
+        self.index.events[key] = data
+        self.changed = True
+        self._used_events.add(key)
+
+    # pages: page key → a stored file
+    def page_path(self, key: str) -> Path:
+        return self.pages_folder / f"{key}.html"
+
+    def prepare_pages(self) -> None:
+        self.pages_folder.mkdir(parents=True, exist_ok=True)
+
+    def page(self, key: str) -> Path | None:
+        """The stored page for a key, if it is still exactly the file that was stored."""
+        expected = self.index.pages.get(key)
+        if expected is None:
+            return None
+        path = self.page_path(key)
+        if _stat(path) != expected:
+            del self.index.pages[key]
+            self.changed = True
+            return None
+        self._used_pages.add(key)
+        return path
+
+    def write_page(self, key: str, data: bytes) -> Stat:
+        """Store a page's file; safe in a worker process (the index is not touched: pass the
+        result to `record_page`)."""
+        path = self.page_path(key)
+        try:
+            with open(path, "xb") as handle:
+                handle.write(data)
+        except FileExistsError:
+            # A new file, never an overwrite: the old one may be hard-linked into the live site.
+            tmp = path.with_name(f".new-{os.getpid()}-{path.name}")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        return _stat(path)
+
+    def record_page(self, key: str, stat: Stat) -> Path:
+        self.index.pages[key] = stat
+        self.changed = True
+        self._used_pages.add(key)
+        return self.page_path(key)
+
+    def put_page(self, key: str, data: bytes) -> Path:
+        return self.record_page(key, self.write_page(key, data))
+
+    # the whole site: site key → what the last successful build from those inputs made
+    def site(self, key: str) -> SiteMemo | None:
+        return self.index.sites.get(key)
+
+    # the search bundle: a key (the event pages it was made from) → the files Pagefind wrote
+    def bundle_folder(self, key: str) -> Path:
+        return self.folder / "search" / key
+
+    def search_bundle(self, key: str) -> dict[str, Path] | None:
+        """The stored bundle's files (relative path → stored file), if every one is intact."""
+        files = self.index.bundles.get(key)
+        folder = self.bundle_folder(key)
+        if files is None or any(_stat(folder / rel) != stat for rel, stat in files.items()):
+            return None
+        self._used_bundles.add(key)
+        return {rel: folder / rel for rel in files}
+
+    def put_search_bundle(self, key: str, bundle: Path) -> None:
+        folder = self.bundle_folder(key)
+        shutil.rmtree(folder, ignore_errors=True)
+        files = {}
+        for path in sorted(p for p in bundle.rglob("*") if p.is_file()):
+            rel = path.relative_to(bundle).as_posix()
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, folder / rel)
+            files[rel] = _stat(folder / rel)
+        self.index.bundles[key] = files
+        self._used_bundles.add(key)
+        self.changed = True
+
+    def output_current(self, output: Path, files: dict[str, Path], made: str = "") -> bool:
+        """Whether the output folder already holds exactly these stored pages (same inodes)."""
+        if self.index.outputs.get(str(output)) != _manifest(files, made):
+            return False
+        for rel, stored in files.items():
+            held, wanted = _stat(output / rel), _stat(stored)
+            if held is None or held != wanted:
+                return False
+        return True
+
+    def save(self, site_key: str | None = None, memo: SiteMemo | None = None,
+             output: Path | None = None, files: dict[str, Path] | None = None, made: str = "") -> None:
+        """Keep what this build used, drop the rest (and its stored pages), write the index
+        (unless nothing in it changed: a warm build writes nothing)."""
+        index = self.index
+        unused_events = [k for k in index.events if k not in self._used_events]
+        unused_pages = [k for k in index.pages if k not in self._used_pages]
+        for key in unused_events:
+            del index.events[key]
+        for key in unused_pages:
+            del index.pages[key]
+            with contextlib.suppress(FileNotFoundError):
+                self.page_path(key).unlink()
+        # a build that left the output as it was (or built without search) keeps the bundle it holds
+        unused_bundles = [k for k in index.bundles if k not in self._used_bundles] if self._used_bundles else []
+        for key in unused_bundles:
+            del index.bundles[key]
+            shutil.rmtree(self.bundle_folder(key), ignore_errors=True)
+        sites = {site_key: memo} if site_key and memo else index.sites
+        outputs = {str(output): _manifest(files, made)} if output is not None and files is not None else index.outputs
+        if not (self.changed or unused_events or unused_pages or unused_bundles
+                or sites.keys() != index.sites.keys() or outputs != index.outputs):
+            return
+        index.sites, index.outputs = sites, outputs
+        payload = pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".index-")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(MAGIC + hashlib.sha256(payload).digest() + payload)
+        os.replace(tmp, self.index_file)
+        Cache._open[self.folder] = (self, _stat(self.index_file))
+
+
+def _manifest(files: dict[str, Path], made: str) -> str:
+    return digest(made, *(f"{rel}\0{path.name}" for rel, path in sorted(files.items())))

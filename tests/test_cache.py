@@ -1,0 +1,282 @@
+"""The build cache, seen from outside: what a second build renders, rewrites and writes.
+
+A page that was not rendered again is the very file of the last build (same inode: it is
+hard-linked from the cache), so inodes tell which pages a build touched. Every cached result
+is compared byte for byte with a cold build (`--no-cache`) of the same content.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import run_timeline
+
+CATEGORIES = ["production", "labor", "law-policy", "business", "technology", "culture"]
+ORGS = ["Netflix", "SAG-AFTRA", "Disney", "Lionsgate", "Runway", "WGA", "Eyeline Studios"]
+TAGS = ["strike", "voice", "vfx", "copyright", "de-ageing", "contracts", "dubbing"]
+
+
+def event_text(i: int, title: str | None = None, body: str = "") -> str:
+    year = 2018 + i % 7
+    return (
+        "---\n"
+        f'title: "{title or f"Event number {i}"}"\n'
+        f'date: "{year}-{1 + i % 12:02d}-{1 + i % 27:02d}"\n'
+        f'summary: "What happened in event {i}."\n'
+        f"category: {CATEGORIES[i % 6]}\n"
+        f"tags: [{TAGS[i % 7]}, {TAGS[(i // 2 + 3) % 7] if (i // 2 + 3) % 7 != i % 7 else TAGS[(i + 1) % 7]}]\n"
+        f"organizations: [{ORGS[i % 7]}]\n"
+        "sources:\n"
+        f'  - {{title: "Report {i}", publisher: "Trade paper", url: "https://example.com/{i}"}}\n'
+        "---\n"
+        f"{body or f'The account of event {i}, with **bold** words.'}\n"
+    )
+
+
+def event_path(content: Path, i: int) -> Path:
+    year = 2018 + i % 7
+    return content / "events" / str(year) / f"{year}-{1 + i % 12:02d}-{1 + i % 27:02d}-event-{i}.md"
+
+
+def make_corpus(root: Path, events: int) -> Path:
+    content = root / "project" / "content"
+    for i in range(events):
+        path = event_path(content, i)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(event_text(i))
+    return content
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    """A content folder of 40 events over 7 years, 6 categories, 7 organizations, 7 tags."""
+    return make_corpus(tmp_path, 40)
+
+
+def build(content: Path, out: Path, *extra) -> str:
+    result = run_timeline("build", "--content", content, "--output", out, *extra)
+    assert result.returncode == 0, result.stderr
+    return result.stdout + result.stderr
+
+
+def files(site: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file of a site but its search bundle (Pagefind's file names change from run to run):
+    relative path → (inode, bytes)."""
+    return {rel: (p.stat().st_ino, p.read_bytes()) for p in sorted(site.rglob("*"))
+            if p.is_file() and p.name != ".timeline-site" and not (rel := p.relative_to(site).as_posix()).startswith("pagefind/")}
+
+
+def assert_same_as_cold_build(content: Path, site: Path, tmp_path: Path) -> None:
+    cold = tmp_path / "cold-site"
+    build(content, cold, "--no-cache")
+    got, want = files(site), files(cold)
+    assert sorted(got) == sorted(want)
+    for rel in want:
+        assert got[rel][1] == want[rel][1], f"{rel} differs from a cold build"
+
+
+def rewritten(before: dict, after: dict) -> set[str]:
+    return {rel for rel in after if rel not in before or before[rel][0] != after[rel][0]}
+
+
+def test_warm_build_renders_nothing_and_rewrites_nothing(corpus, tmp_path):
+    site = tmp_path / "site"
+    first = build(corpus, site)
+    assert "from cache: 0/40 events, 0 files" in first
+    before = files(site)
+    second = build(corpus, site)
+    pages = len([rel for rel in before if rel.endswith(".html")])
+    assert re.search(rf"built 40 events, {pages} pages .*from cache: 40/40 events, {len(before)} files", second)
+    after = files(site)
+    assert after == before  # the same bytes in the very same files
+    assert (corpus.parent / ".cache" / "timeline" / "index.pickle").is_file()
+
+
+def test_warm_build_into_an_empty_output_folder_links_stored_pages(corpus, tmp_path):
+    build(corpus, tmp_path / "site")
+    out = build(corpus, tmp_path / "elsewhere")
+    assert "from cache: 40/40 events" in out
+    assert_same_as_cold_build(corpus, tmp_path / "elsewhere", tmp_path)
+
+
+def test_editing_one_event_rerenders_its_page_and_the_lists_that_show_it_only(corpus, tmp_path):
+    site = tmp_path / "site"
+    build(corpus, site)
+    before = files(site)
+    edited = event_path(corpus, 12)
+    event_id = edited.stem
+    edited.write_text(event_text(12, body="A new account of event 12."))
+    out = build(corpus, site)
+    assert "from cache: 39/40 events" in out
+    after = files(site)
+    changed = rewritten(before, after)
+    assert f"events/{event_id}/index.html" in changed
+    assert b"A new account of event 12." in after[f"events/{event_id}/index.html"][1]
+    # every other page made again shows the event (links to it) or is about every event
+    about_all = {f"{kind}/index.html" for kind in ("categories", "years", "organizations", "people", "works", "tags")}
+    about_all |= {"search/index.html"} | {rel for rel in after if rel.startswith(("data/", "feed."))}
+    for rel in changed - {f"events/{event_id}/index.html"} - about_all:
+        assert f"/events/{event_id}/".encode() in after[rel][1], f"{rel} was rendered again but does not show the event"
+    untouched = [rel for rel in after if rel not in changed]
+    assert len(untouched) > len(after) / 2  # 40 event pages and 30 lists: most do not show event 12
+    assert f"categories/{CATEGORIES[12 % 6]}/index.html" in changed and "index.html" in changed
+    assert_same_as_cold_build(corpus, site, tmp_path)
+
+
+def test_renaming_a_title_updates_every_list_and_neighbour(corpus, tmp_path):
+    site = tmp_path / "site"
+    build(corpus, site)
+    event_path(corpus, 5).write_text(event_text(5, title="A renamed event"))
+    build(corpus, site)
+    mentions = [rel for rel, (_, data) in files(site).items() if b"A renamed event" in data]
+    assert "index.html" in mentions and len(mentions) > 3
+    assert_same_as_cold_build(corpus, site, tmp_path)
+
+
+def test_deleting_and_renaming_events_removes_their_pages(corpus, tmp_path):
+    site = tmp_path / "site"
+    build(corpus, site)
+    gone, moved = event_path(corpus, 3), event_path(corpus, 4)
+    assert (site / "events" / gone.stem / "index.html").exists()
+    gone.unlink()
+    new_name = moved.with_name(moved.name.replace("event-4", "event-four"))
+    moved.rename(new_name)
+    out = build(corpus, site)
+    assert "built 39 events" in out
+    assert not (site / "events" / gone.stem).exists()
+    assert not (site / "events" / moved.stem).exists()
+    assert (site / "events" / new_name.stem / "index.html").exists()
+    home = (site / "index.html").read_text()
+    assert f"/events/{gone.stem}/" not in home and f"/events/{moved.stem}/" not in home
+    assert f"/events/{new_name.stem}/" in home
+    assert_same_as_cold_build(corpus, site, tmp_path)
+
+
+def test_editing_one_template_rerenders_the_pages_that_use_it_only(corpus, tmp_path, monkeypatch):
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    event_template = templates / "event.html"
+    original = event_template.read_text()
+    site = tmp_path / "site"
+    build(corpus, site)
+    before = files(site)
+    try:
+        event_template.write_text(original.replace('<article class="event"', '<article class="event" data-test="x"', 1))
+        build(corpus, site)
+        after = files(site)
+        changed = rewritten(before, after)
+        event_pages = {rel for rel in after if rel.startswith("events/")}
+        assert changed == event_pages
+        assert all(b'data-test="x"' in after[rel][1] for rel in event_pages)
+        assert_same_as_cold_build(corpus, site, tmp_path)
+    finally:
+        event_template.write_text(original)
+
+
+def test_a_damaged_index_is_detected_and_rebuilt(corpus, tmp_path):
+    site = tmp_path / "site"
+    build(corpus, site)
+    index = corpus.parent / ".cache" / "timeline" / "index.pickle"
+    data = bytearray(index.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    index.write_bytes(bytes(data))
+    event_path(corpus, 7).write_text(event_text(7, title="Changed while the cache was damaged"))
+    out = build(corpus, site)
+    assert "cache rebuilt" in out and "checksum" in out
+    assert "from cache: 0/40 events, 0 files" in out
+    assert_same_as_cold_build(corpus, site, tmp_path)
+    assert "cache rebuilt" not in build(corpus, site)  # and the rebuilt cache is trusted again
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])
+def test_an_unreadable_index_is_never_trusted(corpus, tmp_path, damage):
+    site = tmp_path / "site"
+    build(corpus, site)
+    index = corpus.parent / ".cache" / "timeline" / "index.pickle"
+    data = index.read_bytes()
+    index.write_bytes({"truncate": data[: len(data) // 3], "garbage": b"not a cache at all", "empty": b""}[damage])
+    out = build(corpus, site)
+    assert "cache rebuilt" in out
+    assert_same_as_cold_build(corpus, site, tmp_path)
+
+
+def test_a_stored_page_changed_on_disk_is_rendered_again(corpus, tmp_path):
+    site = tmp_path / "site"
+    build(corpus, site)
+    page = site / "index.html"  # a hard link to the stored page: editing it in place edits both
+    page.write_bytes(page.read_bytes().replace(b"<h1>", b"<h1>TAMPERED "))
+    build(corpus, site)
+    assert b"TAMPERED" not in page.read_bytes()
+    assert_same_as_cold_build(corpus, site, tmp_path)
+
+
+def test_no_cache_neither_reads_nor_writes_the_cache(corpus, tmp_path):
+    out = build(corpus, tmp_path / "site", "--no-cache")
+    assert "cache off" in out
+    assert not (corpus.parent / ".cache").exists()
+    build(corpus, tmp_path / "site")  # now with the cache
+    index = corpus.parent / ".cache" / "timeline" / "index.pickle"
+    index.write_bytes(b"damaged")
+    out = build(corpus, tmp_path / "site", "--no-cache")
+    assert "cache rebuilt" not in out and index.read_bytes() == b"damaged"
+
+
+def test_warnings_and_errors_are_reported_from_the_cache_too(corpus, tmp_path):
+    site = tmp_path / "site"
+    future = corpus / "events" / "2099" / "2099-01-01-far-future.md"
+    future.parent.mkdir()
+    future.write_text(event_text(0).replace("2018-01-01", "2099-01-01"))
+    first = run_timeline("build", "--content", corpus, "--output", site)
+    second = run_timeline("build", "--content", corpus, "--output", site)
+    assert first.returncode == second.returncode == 0
+    warnings = [[line for line in run.stderr.splitlines() if "warning:" in line] for run in (first, second)]
+    assert len(warnings[0]) == 1 and "is in the future" in warnings[0][0] and warnings[0] == warnings[1]
+    strict = run_timeline("build", "--content", corpus, "--output", site, "--strict")
+    assert strict.returncode == 1 and "is in the future" in strict.stderr
+    event_path(corpus, 9).write_text(event_text(9).replace("category: ", "category: prodution-"))
+    for _ in range(2):
+        broken = run_timeline("build", "--content", corpus, "--output", site)
+        assert broken.returncode == 1 and "is not one of" in broken.stderr
+
+
+def test_in_process_rebuilds_use_the_memo_and_stay_correct(corpus, tmp_path):
+    """The live server calls build.build again and again in one process."""
+    from generator import build as pipeline
+
+    site = tmp_path / "site"
+    first = pipeline.build(corpus, site)
+    again = pipeline.build(corpus, site)
+    assert first.written and again.written and again.pages_cached == len(files(site))
+    event_path(corpus, 20).write_text(event_text(20, body="Edited while serving."))
+    third = pipeline.build(corpus, site)
+    assert third.events_cached == 39
+    assert "Edited while serving." in (site / "events" / event_path(corpus, 20).stem / "index.html").read_text()
+    assert_same_as_cold_build(corpus, site, tmp_path)
+
+
+def test_a_large_site_built_in_parallel_equals_the_cached_rebuild(tmp_path):
+    """Enough events for the process pool; a rebuild after an edit renders serially."""
+    content = make_corpus(tmp_path, 450)
+    site = tmp_path / "site"
+    build(content, site)
+    event_path(content, 100).write_text(event_text(100, title="Edited in a big site"))
+    out = build(content, site)
+    assert "from cache: 449/450 events" in out
+    assert_same_as_cold_build(content, site, tmp_path)
+
+
+def test_the_search_index_is_made_again_only_when_an_event_page_changed(corpus, tmp_path):
+    site = tmp_path / "site"
+    assert "search index" in build(corpus, site)
+    bundle = files(site / "pagefind")
+    assert "pagefind.js" in bundle
+    (site.parent / "moved").mkdir()
+    site.rename(site.parent / "moved" / "site")  # an empty output folder: everything is linked again
+    assert "search index" not in build(corpus, site)
+    assert {rel: data for rel, (_, data) in files(site / "pagefind").items()} == \
+        {rel: data for rel, (_, data) in bundle.items()}
+    event_path(corpus, 30).write_text(event_text(30, body="Now the index must change."))
+    assert "search index" in build(corpus, site)
+    assert build(corpus, site, "--no-search").count("search index") == 0 and not (site / "pagefind").exists()
+    assert "search index" not in build(corpus, site)  # back with search: the stored bundle, not Pagefind
+    assert (site / "pagefind" / "pagefind.js").is_file()
