@@ -257,16 +257,20 @@ def load_yaml_file(path: Path, root: Path) -> RawDocument | None:
 
 def find_event_files(content: Path) -> list[Path]:
     """Every `.md` file under events/, and every linked folder there (refused when loaded, never walked)."""
-    return sorted(p for p in (content / "events").glob("**/*")
-                  if p.name.endswith(".md") or (p.is_symlink() and p.is_dir()))
+    return sorted(p for p in (content / "events").glob("**/*") if not is_editor_file(p)
+                  and (p.name.endswith(".md") or (p.is_symlink() and p.is_dir())))
+
+
+def find_page_files(content: Path) -> list[Path]:
+    return sorted(p for p in (content / "pages").glob("*.md") if not is_editor_file(p))
 
 
 def load_events(content: Path) -> list[RawDocument]:
-    return [load_markdown_file(path, content) for path in find_event_files(content) if not is_editor_file(path)]
+    return [load_markdown_file(path, content) for path in find_event_files(content)]
 
 
 def load_pages(content: Path) -> list[RawDocument]:
-    return [load_markdown_file(path, content) for path in sorted((content / "pages").glob("*.md")) if not is_editor_file(path)]
+    return [load_markdown_file(path, content) for path in find_page_files(content)]
 
 
 # What editors write around a save: hidden swap and lock files (vim's .x.swp, emacs's .#x),

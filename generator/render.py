@@ -180,8 +180,8 @@ def template_digests(env: jinja2.Environment) -> dict[str, tuple[str, frozenset[
     includes, and the names it reads from outside (so `today` only counts where it is used)."""
     own = {}
     for name in env.list_templates(filter_func=lambda n: n.endswith(".html") and not n.startswith("static/")):
-        source = env.loader.get_source(env, name)[0]
-        tree = env.parse(source)
+        source, filename, _ = env.loader.get_source(env, name)
+        tree = env.parse(source, name, filename)  # named, so a syntax error says which file
         refs = {r for r in jinja2.meta.find_referenced_templates(tree) if r}
         own[name] = (source, refs, jinja2.meta.find_undeclared_variables(tree))
 
