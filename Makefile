@@ -3,9 +3,7 @@
 
 preview:
 	@scripts/setup.sh
-	.venv/bin/timeline build
-	@echo "Serving site/ at http://127.0.0.1:8000/ (Ctrl-C to stop)"
-	.venv/bin/python -m http.server --bind 127.0.0.1 --directory site 8000
+	.venv/bin/timeline serve
 
 test:
 	@scripts/setup.sh --test

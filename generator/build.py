@@ -148,7 +148,7 @@ def _site_key(content: Path, event_keys: list[str | None], overrides: dict[str, 
     """A hash of every input of the site: when it is unchanged, so is every page."""
     if None in event_keys:
         return None
-    others = [content / "eras.yaml", content / "site.yaml", *sorted((content / "pages").glob("*.md")),
+    others = [content / "eras.yaml", content / "site.yaml", *load.find_page_files(content),
               *sorted(p for p in render.TEMPLATES.rglob("*") if p.is_file())]
     parts: list[str | bytes] = [os.getcwd(), str(content), repr(sorted(overrides.items())), today.isoformat(), *event_keys]
     for path in others:

@@ -40,6 +40,11 @@ def cmd_check(args) -> int:
     return CONTENT_PROBLEMS if result.failed(args.strict) else OK
 
 
+def cmd_serve(args) -> int:
+    from . import serve  # the web server and watcher load only for this command
+    return serve.serve(args.content, args.host, args.port, args.open)
+
+
 class _Progress:
     """A counter that redraws itself on a terminal; plain lines (one per stage) otherwise."""
 
@@ -168,6 +173,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true",
                    help="neither read nor write the build cache (.cache/timeline/ beside the content folder)")
     p.set_defaults(run=cmd_build)
+
+    p = commands.add_parser("serve", help="preview the site: rebuild and reload the browser as you edit",
+                            description="Build the site, serve it, rebuild it whenever the content or templates "
+                                        "change and reload the open pages; mistakes show on the pages.")
+    content_option(p)
+    p.add_argument("--port", type=int, default=8000, help="the port to listen on (default: 8000; 0 picks a free one)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="the address to listen on (default: 127.0.0.1, reachable from this machine only)")
+    p.add_argument("--open", action="store_true", help="open the site in the web browser")
+    p.set_defaults(run=cmd_serve)
 
     p = commands.add_parser("new", help="start a new event file", description="Write a new, pre-filled event file and print its path.")
     content_option(p)

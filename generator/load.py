@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -256,8 +257,12 @@ def load_yaml_file(path: Path, root: Path) -> RawDocument | None:
 
 def find_event_files(content: Path) -> list[Path]:
     """Every `.md` file under events/, and every linked folder there (refused when loaded, never walked)."""
-    return sorted(p for p in (content / "events").glob("**/*")
-                  if p.name.endswith(".md") or (p.is_symlink() and p.is_dir()))
+    return sorted(p for p in (content / "events").glob("**/*") if not is_editor_file(p)
+                  and (p.name.endswith(".md") or (p.is_symlink() and p.is_dir())))
+
+
+def find_page_files(content: Path) -> list[Path]:
+    return sorted(p for p in (content / "pages").glob("*.md") if not is_editor_file(p))
 
 
 def load_events(content: Path) -> list[RawDocument]:
@@ -265,7 +270,16 @@ def load_events(content: Path) -> list[RawDocument]:
 
 
 def load_pages(content: Path) -> list[RawDocument]:
-    return [load_markdown_file(path, content) for path in sorted((content / "pages").glob("*.md"))]
+    return [load_markdown_file(path, content) for path in find_page_files(content)]
+
+
+# What editors write around a save: hidden swap and lock files (vim's .x.swp, emacs's .#x),
+# vim's 4913 probe, emacs's #x# auto-save and ~ backups. Never content, never a change to act on.
+_EDITOR_FILE = re.compile(r"^\.|^4913$|^#.*#$|~$")
+
+
+def is_editor_file(path: Path | str) -> bool:
+    return bool(_EDITOR_FILE.search(Path(path).name))
 
 
 @dataclass

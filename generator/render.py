@@ -22,6 +22,7 @@ import jinja2.meta
 from . import index, parallel
 from .cache import digest
 from .collect import FACET_KINDS, FILTER_KEYS, FacetValue, Timeline, facet_names, slugify
+from .load import is_editor_file
 from .model import CATEGORIES, PartialDate, Settings
 from .overview import overview
 from .validate import Event
@@ -179,8 +180,8 @@ def template_digests(env: jinja2.Environment) -> dict[str, tuple[str, frozenset[
     includes, and the names it reads from outside (so `today` only counts where it is used)."""
     own = {}
     for name in env.list_templates(filter_func=lambda n: n.endswith(".html") and not n.startswith("static/")):
-        source = env.loader.get_source(env, name)[0]
-        tree = env.parse(source)
+        source, filename, _ = env.loader.get_source(env, name)
+        tree = env.parse(source, name, filename)  # named, so a syntax error says which file
         refs = {r for r in jinja2.meta.find_referenced_templates(tree) if r}
         own[name] = (source, refs, jinja2.meta.find_undeclared_variables(tree))
 
@@ -213,5 +214,5 @@ def page_keys(specs: list[PageSpec], env: jinja2.Environment, timeline: Timeline
 def static_files(templates: Path = TEMPLATES) -> dict[str, bytes]:
     folder = templates / "static"
     return {f"static/{p.relative_to(folder).as_posix()}": p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+            for p in sorted(folder.rglob("*")) if p.is_file() and not is_editor_file(p)}
 

@@ -148,3 +148,13 @@ def test_base_url_flag_obeys_the_settings_rule(tmp_path):
     assert result.returncode == 2
     assert "--base-url: 'javascript:alert(1)//' must be a path" in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_editor_files_beside_content_are_not_content(fixture_copy):
+    content = fixture_copy("minimal")
+    events = content / "events" / "2025"
+    for name in (".#2025-07-17-lock.md", "2025-07-17-backup.md~", "#2025-07-17-autosave.md#", ".x.md.swp"):
+        (events / name).write_text("half-saved")
+    result = run_timeline("check", "--content", content, "--strict")
+    assert result.returncode == 0, result.stderr
+    assert "checked 3 valid event(s)" in result.stderr

@@ -171,8 +171,8 @@ INSPECT = """() => {
     }
   }
   for (const s of document.scripts) {
-    if (s.type === 'application/ld+json') {
-      try { JSON.parse(s.textContent); } catch (e) { found.push('JSON-LD broken: ' + s.textContent.slice(0, 80)); }
+    if (s.type === 'application/ld+json' || s.type === 'application/json') {  // data blocks never run: they must parse
+      try { JSON.parse(s.textContent); } catch (e) { found.push('JSON data broken: ' + s.textContent.slice(0, 80)); }
     } else if (!s.src || new URL(s.src).origin !== here) {
       found.push('script ' + (s.src || 'inline: ' + s.textContent.slice(0, 80)));
     }

@@ -1,0 +1,277 @@
+"""`timeline serve`: build the site, serve it, rebuild on every change, reload the open pages.
+
+watchfiles reports changes in batches; build.build rebuilds in this process, so its in-memory
+render cache stays warm from one rebuild to the next; livereload's WebSocket handler and client
+script reload the open pages (or swap only the stylesheet) once the new site is in place.
+A build with errors writes nothing: the last good site stays up and every page shows the errors
+in an overlay (templates/preview/) until a save fixes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import webbrowser
+from pathlib import Path
+from typing import Iterator
+
+import jinja2
+import watchfiles
+from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler, StaticFileHandler
+from livereload.server import LiveScriptInjector
+from tornado import web
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
+
+from . import build
+from .load import display_path, is_editor_file
+from .problems import Problem, errors, format_problems
+from .render import TEMPLATES
+
+PREVIEW_ASSETS = TEMPLATES / "preview"  # served by the preview only, never published
+USAGE = 2
+VERBS = {watchfiles.Change.added: "added", watchfiles.Change.modified: "changed", watchfiles.Change.deleted: "deleted"}
+
+
+class EditorFileFilter(watchfiles.DefaultFilter):
+    """Saves, not the files editors write around them: swap, lock, backup and probe files."""
+
+    def __call__(self, change: watchfiles.Change, path: str) -> bool:
+        return super().__call__(change, path) and not is_editor_file(path)
+
+
+class Preview:
+    """The site being previewed: where it is built, and the errors of its last build."""
+
+    def __init__(self, content: Path, output: Path):
+        self.content, self.output = content, output
+        self.problems: list[Problem] = []  # errors of the last build, shown over every page
+        self.generation = 0  # counts builds; a page served before the last one is out of date
+
+    def rebuild(self, what: str) -> None:
+        """Build the site into the output folder; keep its errors for the overlay; say what happened."""
+        started = time.perf_counter()
+        result = None
+        try:
+            result = build.build(self.content, self.output, base_url="/")
+            self.problems = errors(result.problems)
+        except jinja2.TemplateError as exc:
+            self.problems = [template_problem(exc)]
+        except Exception as exc:  # a bug or a full disk must not end the preview: show it and keep serving
+            traceback.print_exc()
+            self.problems = [Problem(display_path(self.content), None, None, "", f"the build stopped: {exc!r}")]
+        seconds = time.perf_counter() - started
+        self.generation += 1  # after the new site is in place: a page served from now on is current
+        if shown := (result.problems if result else self.problems):
+            print(format_problems(shown, "text"), file=sys.stderr)
+        if result and result.written:
+            print(f"{what}: {result.events} events, {result.pages} pages written in {seconds:.2f} s")
+        else:
+            site = "the last good site stays up" if (self.output / "index.html").exists() else "no site until fixed"
+            print(f"{what}: build failed, {len(self.problems)} error(s), shown on every page; {site}")
+
+
+def template_problem(exc: jinja2.TemplateError) -> Problem:
+    """A template mistake, located at the template line Jinja2 reports or the deepest template frame."""
+    filename, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
+    if not filename:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).is_relative_to(TEMPLATES)]
+        if frames:
+            filename, line = frames[-1].filename, frames[-1].lineno
+    return Problem(display_path(Path(filename or TEMPLATES)), line, None, "", f"template error: {exc.message or type(exc).__name__}")
+
+
+class SiteHandler(StaticFileHandler):
+    """The built site and nothing else; a missing page gets the site's 404 page, as on GitHub Pages."""
+
+    def initialize(self, preview: Preview, **kwargs):
+        super().initialize(**kwargs)
+        self.preview = preview
+
+    def prepare(self):
+        # Taken before the file is read: a build that lands meanwhile leaves the page marked out of date.
+        self.request.generation = self.preview.generation
+
+    def set_extra_headers(self, path):
+        self.set_header("Cache-Control", "no-store")  # a reload must show what the last build wrote
+
+    def write_error(self, status_code, **kwargs):
+        if status_code != 404:
+            return super().write_error(status_code, **kwargs)
+        for page in (Path(self.root) / "404.html", PREVIEW_ASSETS / "no-site.html"):  # no site: the first build failed
+            try:
+                body = page.read_bytes()
+                break
+            except OSError:
+                continue
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(body)
+
+
+class ProblemsHandler(web.RequestHandler):
+    """The last build's errors for the overlay: {"problems": ["path:line:col: field: message", ...]}."""
+
+    def initialize(self, preview: Preview):
+        self.preview = preview
+
+    def get(self):
+        self.set_header("Cache-Control", "no-store")
+        self.write({"generation": self.preview.generation, "problems": [p.as_text() for p in self.preview.problems]})
+
+
+class PreviewTags(LiveScriptInjector):
+    """livereload's transform, adding script files before </head>: its own inline script breaks the pages' CSP."""
+
+    port = 0
+
+    def __init__(self, request):
+        super().__init__(request)
+        self.request = request
+
+    @property
+    def script(self) -> bytes:
+        generation = getattr(self.request, "generation", 0)
+        return (f'<link rel="stylesheet" href="/_timeline/overlay.css">'
+                f'<script src="/_timeline/overlay.js" data-generation="{generation}" defer></script>'
+                f'<script src="/livereload.js?port={self.port}" defer></script>').encode()
+
+
+class SiteServer(threading.Thread):
+    """Serves the site and livereload's socket from a thread of its own: pages load while a rebuild runs."""
+
+    def __init__(self, preview: Preview, sockets: list, port: int):
+        super().__init__(name="timeline-serve-http", daemon=True)
+        tags = type("PortPreviewTags", (PreviewTags,), {"port": port})
+        self.app = web.Application([
+            (r"/livereload", LiveReloadHandler),
+            (r"/livereload\.js", LiveReloadJSHandler),
+            (r"/_timeline/problems\.json", ProblemsHandler, {"preview": preview}),
+            (r"/_timeline/(.*)", web.StaticFileHandler, {"path": str(PREVIEW_ASSETS)}),
+            (r"/(.*)", SiteHandler, {"preview": preview, "path": str(preview.output), "default_filename": "index.html"}),
+        ], transforms=[tags], log_function=lambda handler: None)
+        self.sockets = sockets
+        self.ready = threading.Event()
+
+    def run(self):
+        asyncio.run(self._serve())
+
+    async def _serve(self):
+        self.loop = asyncio.get_running_loop()
+        self.stopping = asyncio.Event()
+        server = HTTPServer(self.app)
+        server.add_sockets(self.sockets)
+        self.ready.set()
+        await self.stopping.wait()
+        server.stop()
+        for page in list(LiveReloadHandler.waiters):
+            page.close()
+
+    def start(self):
+        super().start()
+        self.ready.wait()
+
+    def reload(self, path: str) -> None:
+        """Tell every open page to reload; for a path ending in .css, livereload.js swaps only stylesheets."""
+        message = {"command": "reload", "path": path, "liveCSS": True, "liveImg": True}
+
+        def send():
+            for page in list(LiveReloadHandler.waiters):
+                page.send_message(message)
+        self.loop.call_soon_threadsafe(send)
+
+    def stop(self) -> None:
+        if self.is_alive():
+            self.loop.call_soon_threadsafe(self.stopping.set)
+            self.join(timeout=10)
+        else:
+            for sock in self.sockets:
+                sock.close()
+
+
+def describe(changes: set[tuple[watchfiles.Change, str]]) -> str:
+    """'content/events/x.md changed', or 'content/events/x.md and 2 more added'."""
+    first = min(path for _, path in changes)
+    others = len({path for _, path in changes}) - 1
+    kinds = {kind for kind, _ in changes}
+    verb = VERBS[kinds.pop()] if len(kinds) == 1 else "changed"
+    return f"{display_path(Path(first))} {f'and {others} more ' if others else ''}{verb}"
+
+
+def reload_path(changes: set[tuple[watchfiles.Change, str]]) -> str:
+    """A stylesheet-only change reloads the stylesheets in place; anything else reloads the page."""
+    return "*.css" if all(path.endswith(".css") for _, path in changes) else "*"
+
+
+def watch(folders: tuple[Path, ...]) -> Iterator[set[tuple[watchfiles.Change, str]]]:
+    """Batches of changes to `folders`. A watch opens with a batch to build from, sent once the
+    watcher runs so that no save during that build is missed: empty at first, then the folders
+    that came back after a removal (the watcher loses a removed folder, so it is watched anew)."""
+    came_back: set[tuple[watchfiles.Change, str]] = set()
+    while True:
+        if missing := [folder for folder in folders if not folder.is_dir()]:
+            print(f"waiting for {', '.join(map(display_path, missing))} to come back …")
+            while not all(folder.is_dir() for folder in folders):
+                time.sleep(0.5)
+            came_back = {(watchfiles.Change.added, str(folder)) for folder in missing}
+        try:
+            # yield_on_timeout: the first batch comes after at most rust_timeout ms, changes or not
+            batches = watchfiles.watch(*folders, watch_filter=EditorFileFilter(), yield_on_timeout=True,
+                                       rust_timeout=200)
+            for number, changes in enumerate(batches):
+                if not all(folder.is_dir() for folder in folders):
+                    break
+                if number == 0:
+                    yield came_back | changes
+                elif changes:
+                    yield changes
+        except FileNotFoundError:  # removed before the watch began
+            continue
+
+
+def serve(content: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False) -> int:
+    """Build, serve and rebuild until Ctrl-C or SIGTERM; returns the exit status."""
+    sys.stdout.reconfigure(line_buffering=True)
+    if not content.is_dir():
+        print(f"timeline serve: {content} is not a folder; pass the content folder with --content", file=sys.stderr)
+        return USAGE
+    try:
+        sockets = bind_sockets(port, host)
+    except OSError as exc:
+        print(f"timeline serve: cannot listen on {host}:{port}: {exc.strerror or exc}; pick another --port",
+              file=sys.stderr)
+        return USAGE
+    port = sockets[0].getsockname()[1]
+    url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+    workdir = Path(tempfile.mkdtemp(prefix="timeline-serve-"))
+    preview = Preview(content, workdir / "site")
+    server = SiteServer(preview, sockets, port)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops the server as Ctrl-C does
+    try:
+        print(f"building the site from {display_path(content)} …")
+        batches = watch((content, TEMPLATES))
+        next(batches)  # the watcher runs: a save from now on is seen
+        preview.rebuild("first build")
+        server.start()
+        print(f"serving {url}  (rebuilds when {display_path(content)} or {display_path(TEMPLATES)} change; "
+              "Ctrl-C to stop)")
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            print(f"note: listening on {host}: other machines on the network can open the preview")
+        if open_browser and not webbrowser.open(url):
+            print(f"could not open a browser: open {url} yourself")
+        for changes in batches:
+            preview.rebuild(f"{time.strftime('%H:%M:%S')} {describe(changes)}")
+            server.reload(reload_path(changes) if not preview.problems else "*")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    print("stopped")
+    return 0

@@ -1,0 +1,357 @@
+"""`timeline serve`: the real server as a subprocess, edited on disk, watched through real Chromium."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import ROOT, run_timeline
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the browser fixture skips the tests that need it (under CI it fails them)
+    expect = None
+
+EVENT = "events/2025/2025-07-17-netflix-el-eternauta.md"
+EVENT_URL = "events/2025-07-17-netflix-el-eternauta/"
+TITLE = "Netflix says El Eternauta used generative AI in final footage"
+WAIT_MS = 60_000  # generous: the machine is shared; every wait polls and nothing is timed
+NEW_EVENT = """---
+title: "A studio licenses a voice model"
+date: "2024-03-05"
+summary: "A made-up event for the test."
+category: business
+sources:
+  - title: "Test source"
+    publisher: "Test"
+    url: "https://example.org/test"
+    date: "2024-03-05"
+---
+Body.
+"""
+
+
+class Server:
+    """`timeline serve` as a subprocess, in a session of its own; its output is collected as it comes."""
+
+    def __init__(self, *args: str | Path, cwd: Path = ROOT, env: dict | None = None):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "generator", "serve", "--port", "0", *map(str, args)], cwd=cwd,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+            env={**os.environ, **(env or {})})
+        self.lines: list[str] = []
+        threading.Thread(target=lambda: self.lines.extend(self.process.stdout), daemon=True).start()
+        self.url = self.wait_for(r"serving (http://\S+)").group(1)
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for(self, pattern: str, timeout: float = WAIT_MS / 1000) -> re.Match:
+        deadline = time.monotonic() + timeout
+        while not (found := re.search(pattern, self.output)):
+            assert self.process.poll() is None, f"the server stopped:\n{self.output}"
+            assert time.monotonic() < deadline, f"no {pattern!r} in the output:\n{self.output}"
+            time.sleep(0.05)
+        return found
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        self.process.send_signal(sig)
+        try:
+            return self.process.wait(timeout=60)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+
+
+@pytest.fixture
+def serve():
+    servers: list[Server] = []
+
+    def start(*args, **kwargs) -> Server:
+        servers.append(Server(*args, **kwargs))
+        return servers[-1]
+    yield start
+    for server in servers:
+        if server.process.poll() is None:
+            server.stop()
+
+
+@pytest.fixture
+def minimal(serve, fixture_copy):
+    """A copy of the minimal corpus (3 events) and a server previewing it: (content, server)."""
+    content = fixture_copy("minimal")
+    return content, serve("--content", content)
+
+
+@pytest.fixture
+def project_copy(tmp_path):
+    """The generator and its templates copied, so a test may edit the templates."""
+    project = tmp_path / "project"
+    for folder in ("generator", "templates"):
+        shutil.copytree(ROOT / folder, project / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    return project
+
+
+class LivePage:
+    """A browser page that knows whether the document it shows has registered for reloads."""
+
+    def __init__(self, page):
+        self.page, self.registered = page, False
+        self.csp_errors: list[str] = []
+        page.on("framenavigated", lambda frame: frame == page.main_frame and self._set(False))
+        page.on("websocket", lambda ws: ws.on("framesent", lambda payload: '"info"' in str(payload) and self._set(True)))
+        page.on("console", lambda m: "Content Security Policy" in m.text and self.csp_errors.append(m.text))
+
+    def _set(self, registered: bool) -> None:
+        self.registered = registered
+
+    def ready(self) -> None:
+        """Wait until livereload.js in the page now shown has registered with the server."""
+        deadline = time.monotonic() + WAIT_MS / 1000
+        while not self.registered:
+            assert time.monotonic() < deadline, "livereload.js did not connect"
+            self.page.wait_for_timeout(50)
+
+    def goto(self, url: str):
+        response = self.page.goto(url)
+        self.ready()
+        return response
+
+
+@pytest.fixture
+def live(page):
+    return LivePage(page)
+
+
+def test_saving_an_event_reloads_the_open_page(minimal, live):
+    content, server = minimal
+    live.goto(server.url + EVENT_URL)
+    expect(live.page.locator("h1")).to_have_text(TITLE)
+    live.page.evaluate("window.notReloaded = true")
+
+    event = content / EVENT
+    event.write_text(event.read_text().replace("Netflix says", "Netflix confirms"))
+    expect(live.page.locator("h1")).to_have_text(TITLE.replace("says", "confirms"), timeout=WAIT_MS)
+    assert live.page.evaluate("window.notReloaded") is None  # the page itself was reloaded
+    server.wait_for(r"2025-07-17-netflix-el-eternauta\.md changed: 3 events, \d+ pages written in [\d.]+ s")
+    assert live.csp_errors == []
+
+
+def test_a_mistake_shows_on_every_page_until_it_is_fixed(minimal, live):
+    content, server = minimal
+    live.goto(server.url)
+    overlay = live.page.locator(".timeline-overlay")
+    expect(overlay).to_have_count(0)
+
+    event = content / EVENT
+    good = event.read_text()
+    event.write_text(good.replace("category: production", "category: prodution"))
+    expect(overlay).to_contain_text("2025-07-17-netflix-el-eternauta.md:5:11: category: 'prodution'", timeout=WAIT_MS)
+    expect(live.page.get_by_role("alert")).to_contain_text("1 error stops the build")
+    server.wait_for(r"2025-07-17-netflix-el-eternauta\.md:5:11: category: 'prodution'")
+    server.wait_for(r"build failed, 1 error\(s\), shown on every page; the last good site stays up")
+    # the last good site is still served, overlay included, on any page
+    live.goto(server.url + EVENT_URL)
+    expect(live.page.locator("h1")).to_have_text(TITLE)
+    expect(overlay).to_contain_text("category: 'prodution'")
+
+    event.write_text(good.replace("Netflix says", "Netflix confirms"))
+    expect(live.page.locator("h1")).to_have_text(TITLE.replace("says", "confirms"), timeout=WAIT_MS)
+    expect(overlay).to_have_count(0)
+    assert server.process.poll() is None
+    assert live.csp_errors == []
+
+
+def test_adding_and_deleting_an_event_updates_the_home_page(minimal, live):
+    content, server = minimal
+    live.goto(server.url)
+    titles = live.page.locator(".event-list article")
+    expect(titles).to_have_count(3)
+
+    new = content / "events/2024/2024-03-05-a-studio-licenses-a-voice-model.md"
+    new.parent.mkdir()
+    new.write_text(NEW_EVENT)
+    expect(titles).to_have_count(4, timeout=WAIT_MS)
+    expect(live.page.get_by_role("link", name="A studio licenses a voice model")).to_be_visible()
+    server.wait_for(r"events/2024\S* (and 1 more )?(added|changed): 4 events, \d+ pages written")
+
+    live.ready()
+    new.unlink()
+    expect(titles).to_have_count(3, timeout=WAIT_MS)
+    expect(live.page.get_by_role("link", name="A studio licenses a voice model")).to_have_count(0)
+    gone = live.page.request.get(server.url + "events/2024-03-05-a-studio-licenses-a-voice-model/")
+    assert gone.status == 404
+
+
+def test_half_saved_and_editor_files_do_not_stop_the_server(minimal, live):
+    content, server = minimal
+    live.goto(server.url)
+    folder = content / "events/2025"
+    draft = folder / "2025-08-01-draft.md"
+    # what editors leave around a file, and what a file looks like halfway through a save
+    (folder / ".2025-08-01-draft.md.swp").write_bytes(b"b0VIM 9.0\x00\x00")
+    (folder / "4913").write_text("")
+    (folder / "2025-07-17-netflix-el-eternauta.md~").write_text("old copy")
+    (folder / "#2025-08-01-draft.md#").write_text("auto-save")
+    os.symlink("someone@host.1234:1700000000", folder / ".#2025-07-17-netflix-el-eternauta.md")
+    half_saves = [(b"", r"draft\.md:1:1: is empty"),
+                  (b"---\n", r"draft\.md:2:1: front matter is not closed"),
+                  (b'---\ntitle: "An unclosed\n---\n', r"draft\.md:2:20: invalid YAML"),
+                  (b"---\ntitle: x\ndate: [2025\n---\n", r"draft\.md:4:1: invalid YAML"),
+                  (b"\xff\xfe---", r"draft\.md:1:1: is not valid UTF-8")]
+    for data, problem in half_saves:
+        draft.write_bytes(data)
+        server.wait_for(problem)  # each becomes a located problem, never a crash
+    for _ in range(20):  # created and gone before (or while) the build reads it
+        (folder / "2025-08-02-flash.md").write_text(NEW_EVENT)
+        (folder / "2025-08-02-flash.md").unlink()
+    draft.write_text("")
+
+    overlay = live.page.locator(".timeline-overlay")
+    expect(overlay).to_contain_text("2025-08-01-draft.md:1:1: is empty", timeout=WAIT_MS)
+    expect(overlay.locator("li")).to_have_count(1)  # the editor files are no content, hence no problem
+    assert server.process.poll() is None
+
+    live.ready()
+    draft.unlink()
+    expect(overlay).to_have_count(0, timeout=WAIT_MS)
+    expect(live.page.locator(".event-list article")).to_have_count(3)
+    assert server.process.poll() is None
+    assert "Traceback" not in server.output
+
+
+def test_first_build_with_errors_shows_them_until_the_site_builds(serve, fixture_copy, live):
+    content = fixture_copy("bad-category")
+    server = serve("--content", content)
+    server.wait_for(r"first build: build failed, 1 error\(s\), shown on every page; no site until fixed")
+    response = live.goto(server.url)
+    assert response.status == 404
+    expect(live.page.locator("h1")).to_have_text("No site yet")
+    expect(live.page.locator(".timeline-overlay")).to_contain_text("category: 'prodution'")
+
+    event = next(content.rglob("*.md"))
+    event.write_text(event.read_text().replace("prodution", "production"))
+    expect(live.page.locator(".event-list article")).to_have_count(1, timeout=WAIT_MS)
+    expect(live.page.locator(".timeline-overlay")).to_have_count(0)
+    assert live.csp_errors == []
+
+
+def test_a_stylesheet_change_swaps_the_css_without_reloading(serve, fixture_copy, project_copy, live):
+    server = serve("--content", fixture_copy("minimal"), cwd=project_copy)
+    live.goto(server.url)
+    live.page.evaluate("window.notReloaded = true")
+    style = project_copy / "templates/static/style.css"
+    style.write_text(style.read_text() + "\nbody { background: rgb(1, 2, 3); }\n")
+    expect(live.page.locator("body")).to_have_css("background-color", "rgb(1, 2, 3)", timeout=WAIT_MS)
+    assert live.page.evaluate("window.notReloaded") is True
+    assert live.csp_errors == []
+
+
+def test_a_template_mistake_is_located_and_cleared(serve, fixture_copy, project_copy, live):
+    server = serve("--content", fixture_copy("minimal"), cwd=project_copy)
+    live.goto(server.url + EVENT_URL)
+    template = project_copy / "templates/event.html"
+    good = template.read_text()
+    line = next(number for number, text in enumerate(good.splitlines(), start=1) if "<h1" in text)
+    template.write_text(good.replace("<h1", "{% if %}<h1", 1))
+    expect(live.page.locator(".timeline-overlay")).to_contain_text(f"templates/event.html:{line}: template error",
+                                                                   timeout=WAIT_MS)
+    live.ready()
+    template.write_text(good.replace("<h1", '<h1 class="edited"', 1))
+    expect(live.page.locator("h1.edited")).to_have_text(TITLE, timeout=WAIT_MS)
+    expect(live.page.locator(".timeline-overlay")).to_have_count(0)
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """Local addresses with a socket listening on `port`, from /proc/net/tcp (hex, little-endian)."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, hex_port = local.split(":")
+        if int(hex_port, 16) == port and state == "0A":
+            found.add(socket.inet_ntoa(bytes.fromhex(address)[::-1]))
+    return found
+
+
+def _status(url: str, raw_path: str) -> int:
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    connection.request("GET", raw_path)
+    return connection.getresponse().status
+
+
+def test_listens_on_this_machine_only_and_serves_only_the_site(minimal):
+    _, server = minimal
+    port = urlsplit(server.url).port
+    assert server.url == f"http://127.0.0.1:{port}/"
+    assert _listening_addresses(port) == {"127.0.0.1"}
+    assert _status(server.url, "/") == 200
+    for path in ["/%2e%2e/pyproject.toml", "/../pyproject.toml", "/_timeline/%2e%2e/event.html",
+                 "/_timeline/../static/style.css", "/%2e%2e/%2e%2e/etc/passwd"]:
+        assert _status(server.url, path) in (403, 404), path
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_stopping_frees_the_port_and_leaves_nothing_behind(serve, fixture_copy, tmp_path, sig):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    server = serve("--content", fixture_copy("minimal"), env={"TMPDIR": str(scratch)})
+    port = urlsplit(server.url).port
+    assert any(scratch.iterdir())  # the site is built in a scratch folder
+    assert server.stop(sig) == 0
+    assert "stopped" in server.output and "Traceback" not in server.output
+    with pytest.raises(ProcessLookupError):
+        os.killpg(server.process.pid, 0)  # no process left in the server's session
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", port))  # the port is free again
+    assert list(scratch.iterdir()) == []
+
+
+def test_a_port_in_use_is_a_clear_error(fixture_copy):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_timeline("serve", "--content", fixture_copy("minimal"), "--port", str(port))
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "--port" in result.stderr
+
+
+def test_open_opens_the_site_in_the_browser(serve, fixture_copy, tmp_path):
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
+    browser.chmod(0o755)
+    server = serve("--content", fixture_copy("minimal"), "--open", env={"BROWSER": str(browser)})
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while not (opened.exists() and opened.read_text().strip()):
+        assert time.monotonic() < deadline, server.output
+        time.sleep(0.05)
+    assert opened.read_text().strip() == server.url
+
+
+def test_a_content_folder_moved_away_and_back_is_watched_again(minimal, live):
+    content, server = minimal
+    live.goto(server.url + EVENT_URL)
+    away = content.with_name("away")
+    content.rename(away)
+    server.wait_for(r"waiting for \S*minimal to come back")
+    away.rename(content)
+    server.wait_for(r"minimal (and \d+ more )?(added|changed): 3 events")
+    live.ready()
+    event = content / EVENT
+    event.write_text(event.read_text().replace("Netflix says", "Netflix confirms"))
+    expect(live.page.locator("h1")).to_have_text(TITLE.replace("says", "confirms"), timeout=WAIT_MS)
+    assert server.process.poll() is None
