@@ -128,9 +128,7 @@ def _check(content: Path, today: dt.date, store: memo.Cache | None, convert_bodi
     problems = [problem for entry in parsed for problem in entry.problems]
     problems += validate.cross_checks(events, [_FileSeen(p, entry.display, content) for p, entry in zip(paths, parsed)])
     # Eras, settings and pages: few files, validated as `timeline check` does (with no events).
-    others = load.RawContent([], load.load_pages(content), load.load_yaml_file(content / "eras.yaml", content),
-                             load.load_yaml_file(content / "site.yaml", content))
-    rest = validate.validate_content(others, content.resolve(), today)
+    rest = validate.validate_site_files(load.load_site_files(content))
     html = {entry.event.id: entry.html for entry in parsed if entry.event}
     if convert_bodies:
         html |= {f"pages/{page.slug}": convert.markdown_to_html(page.body) for page in rest.pages}

@@ -265,10 +265,6 @@ def find_page_files(content: Path) -> list[Path]:
     return sorted(p for p in (content / "pages").glob("*.md") if not is_editor_file(p))
 
 
-def load_events(content: Path) -> list[RawDocument]:
-    return [load_markdown_file(path, content) for path in find_event_files(content)]
-
-
 def load_pages(content: Path) -> list[RawDocument]:
     return [load_markdown_file(path, content) for path in find_page_files(content)]
 
@@ -283,16 +279,17 @@ def is_editor_file(path: Path | str) -> bool:
 
 
 @dataclass
-class RawContent:
-    events: list[RawDocument]
+class RawSiteFiles:
+    """Every content file but the events."""
+
     pages: list[RawDocument]
     eras: RawDocument | None
     settings: RawDocument | None
 
 
-def load_content(content: Path) -> RawContent:
-    return RawContent(
-        events=load_events(content),
+def load_site_files(content: Path) -> RawSiteFiles:
+    """Pages, eras and settings; the build loads event files one by one, through its cache."""
+    return RawSiteFiles(
         pages=load_pages(content),
         eras=load_yaml_file(content / "eras.yaml", content),
         settings=load_yaml_file(content / "site.yaml", content),

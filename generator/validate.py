@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .load import KEY, RawContent, RawDocument
+from .load import KEY, RawDocument, RawSiteFiles
 from .model import CATEGORIES, Era, EventFrontMatter, PageFrontMatter, Settings, SLUG_RE
 from .problems import Problem
 
@@ -230,18 +230,10 @@ def validate_page(doc: RawDocument) -> tuple[Page | None, list[Problem]]:
     return Page(doc.path.stem, doc.display, doc.digest, meta, doc.body), problems
 
 
-def validate_content(raw: RawContent, content_root, today: dt.date | None = None) -> ValidContent:
-    today = today or dt.date.today()
-    problems: list[Problem] = []
-    events = []
-    for doc in raw.events:
-        event, found = validate_event(doc, content_root, today)
-        problems += found
-        if event is not None:
-            events.append(event)
-    problems += cross_checks(events, raw.events)
-    eras, found = validate_eras(raw.eras)
-    problems += found
+def validate_site_files(raw: RawSiteFiles) -> ValidContent:
+    """Eras, settings and pages; events are validated one file at a time (`validate_event`)
+    and across files (`cross_checks`) by the build."""
+    eras, problems = validate_eras(raw.eras)
     settings, found = validate_settings(raw.settings)
     problems += found
     pages = []
@@ -250,4 +242,4 @@ def validate_content(raw: RawContent, content_root, today: dt.date | None = None
         problems += found
         if page is not None:
             pages.append(page)
-    return ValidContent(events, eras, pages, settings, problems)
+    return ValidContent([], eras, pages, settings, problems)
