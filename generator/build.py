@@ -51,6 +51,7 @@ class BuildResult:
     events_cached: int = 0  # events taken from the cache rather than parsed
     pages_cached: int = 0  # files of the site taken from the cache rather than made
     cache_note: str = ""  # why the cache was thrown away, if it was
+    search_key: str | None = None  # a hash of the pages the search index reads (with the cache)
 
 
 def failed(problems: list[Problem], strict: bool = False) -> bool:
@@ -156,25 +157,30 @@ def _site_key(content: Path, event_keys: list[str | None], overrides: dict[str, 
 
 def build(content: Path, output: Path, base_url: str | None = None, strict: bool = False,
           repository_url: str | None = None, search: bool = True, use_cache: bool = True,
-          progress: Progress | None = None) -> BuildResult:
+          progress: Progress | None = None, in_place: bool = False) -> BuildResult:
     """Check, render, write and index the site; nothing is written when the content has errors,
-    and a failed search index (index.IndexFailed) leaves the previous site in place."""
+    and a failed search index (index.IndexFailed) leaves the previous site in place.
+
+    `in_place` (the live server, with the cache and without search, which it indexes itself):
+    change only the files that changed in an output folder the last build wrote, rather than
+    writing a new folder and swapping it in."""
     started = time.perf_counter()
     write.check_output(output, content)
     given = {"base_url": base_url, "repository_url": repository_url}
     overrides = {k: v for k, v in given.items() if v is not None}
     store = memo.Cache.open(memo.folder_for(content)) if use_cache else None
     with store.locked() if store else contextlib.nullcontext():
-        result = _build(content, output.resolve(), overrides, strict, search, store, progress or _no_progress)
+        result = _build(content, output.resolve(), overrides, strict, search, in_place, store,
+                        progress or _no_progress)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _build(content: Path, output: Path, overrides: dict[str, str], strict: bool, search: bool,
+def _build(content: Path, output: Path, overrides: dict[str, str], strict: bool, search: bool, in_place: bool,
            store: memo.Cache | None, progress: Progress) -> BuildResult:
     today = dt.date.today()
     cwd, paths = os.getcwd(), load.find_event_files(content)
-    keys = [_file_key(path, cwd) for path in paths] if store else None
+    keys = [store.file_key(path, lambda p: _file_key(p, cwd)) for path in paths] if store else None
     site_key = _site_key(content, keys, overrides, today) if store else None
     site = store.site(site_key) if store and site_key else None
     if site:  # every input as it was for the last good build: its pages are the site
@@ -183,7 +189,7 @@ def _build(content: Path, output: Path, overrides: dict[str, str], strict: bool,
             store.keep_events(keys)
             result = BuildResult(site.problems, events=site.events, events_cached=site.events,
                                  pages_cached=len(files), cache_note=store.note)
-            return _finish(result, files, output, strict, search, store, site_key, site)
+            return _finish(result, files, output, strict, search, in_place, store, site_key, site)
 
     valid, html, events_cached = _check(content, today, store, True, progress, paths, keys)
     result = BuildResult(valid.problems, events=len(valid.events), events_cached=events_cached,
@@ -196,7 +202,7 @@ def _build(content: Path, output: Path, overrides: dict[str, str], strict: bool,
     timeline = collect.collect(valid.events, valid.eras, valid.pages, settings, html)
     files, page_keys, result.pages_cached = _render_site(timeline, today, store, progress)
     site = memo.SiteMemo(page_keys, valid.problems, len(valid.events)) if store else None
-    return _finish(result, files, output, strict, search, store, site_key, site)
+    return _finish(result, files, output, strict, search, in_place, store, site_key, site)
 
 
 def _counted(items, stage: str, total: int, progress: Progress):
@@ -211,7 +217,9 @@ def _render_site(timeline: collect.Timeline, today: dt.date, store: memo.Cache |
     """Every file of the site (a stored page where its key is unchanged, else rendered), each
     file's key, and how many pages came from the cache."""
     specs = render.plan_pages(timeline)
-    env = render.make_environment(timeline.settings, today=today)
+    env = render.make_environment(timeline.settings, today=today, bytecode=store.bytecode_folder if store else None)
+    if store:
+        store.prepare_pages()
     statics = render.static_files()
     if store is None:
         pages = _counted(render.render_pages(specs, env), "render", len(specs), progress)
@@ -224,7 +232,6 @@ def _render_site(timeline: collect.Timeline, today: dt.date, store: memo.Cache |
 
     def store_page(n: int, page: bytes) -> memo.Stat:  # in the worker: only the file's stat comes back
         return store.write_page(keys[todo[n].path], page)
-    store.prepare_pages()
     for spec, stat in zip(todo, _counted(render.render_pages(todo, env, store_page), "render", len(todo), progress)):
         files[spec.path] = store.record_page(keys[spec.path], stat)
     # The data files and feeds depend on every event: made again unless nothing changed at all.
@@ -237,16 +244,20 @@ def _render_site(timeline: collect.Timeline, today: dt.date, store: memo.Cache |
     return files, keys, cached
 
 
-def _finish(result: BuildResult, files: dict, output: Path, strict: bool, search: bool,
+def _finish(result: BuildResult, files: dict, output: Path, strict: bool, search: bool, in_place: bool,
             store: memo.Cache | None, site_key: str | None, site: memo.SiteMemo | None) -> BuildResult:
     """Write and index the site (unless the output already holds exactly these files) and the cache."""
     if failed(result.problems, strict):
         if store:
             store.save()
         return result
+    result.search_key = _search_key(site.files) if site else None
     made = f"search={search}"  # what else the output folder holds
-    if not (store and store.output_current(output, files, made)):
-        indexer = _search_index(result, site.files if site else {}, store) if search else None
+    changes = store.output_changes(output, files, made) if store else None
+    if changes is not None and in_place:
+        write.update_site(*changes, output)
+    elif changes is None or any(changes):
+        indexer = _search_index(result, store) if search else None
         write.write_site(files, output, before_swap=indexer)
     if store:
         store.save(site_key, site, output, files, made)
@@ -255,10 +266,15 @@ def _finish(result: BuildResult, files: dict, output: Path, strict: bool, search
     return result
 
 
-def _search_index(result: BuildResult, keys: dict[str, str], store: memo.Cache | None) -> Callable[[Path], None]:
-    """Pagefind over the new site; or, when no page it reads changed, the bundle it made last time."""
+def _search_key(keys: dict[str, str]) -> str | None:
+    """A hash of the pages Pagefind reads (site path → page key): the same, the same bundle."""
     indexed = sorted(rel for rel in keys if fnmatch.fnmatch(rel, index.EVENT_PAGES))
-    bundle_key = memo.digest("search", *(part for rel in indexed for part in (rel, keys[rel]))) if keys else None
+    return memo.digest("search", *(part for rel in indexed for part in (rel, keys[rel]))) if keys else None
+
+
+def _search_index(result: BuildResult, store: memo.Cache | None) -> Callable[[Path], None]:
+    """Pagefind over the new site; or, when no page it reads changed, the bundle it made last time."""
+    bundle_key = result.search_key
 
     def index_new_site(folder: Path) -> None:
         stored = store.search_bundle(bundle_key) if store and bundle_key else None

@@ -25,9 +25,11 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
-MAGIC = b"timeline-cache 1\n"
+from .write import MARKER
+
+MAGIC = b"timeline-cache 2\n"
 DIGEST_BYTES = 32
 LIBRARIES = ("jinja2", "cmarkgfm", "nh3", "pydantic", "pyyaml", "markupsafe", "pagefind", "pagefind-bin")
 Stat = tuple[int, int, int]  # size, mtime_ns, inode
@@ -39,12 +41,8 @@ def folder_for(content: Path) -> Path:
 
 def digest(*parts: str | bytes) -> str:
     """A SHA-256 over parts, each length-prefixed so that ("ab", "c") ≠ ("a", "bc")."""
-    h = hashlib.sha256()
-    for part in parts:
-        data = part.encode() if isinstance(part, str) else part
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
-    return h.hexdigest()
+    datas = [part.encode() if isinstance(part, str) else part for part in parts]
+    return hashlib.sha256(b"".join(len(data).to_bytes(8, "little") + data for data in datas)).hexdigest()
 
 
 _code_digest: str | None = None
@@ -82,13 +80,21 @@ class SiteMemo:
     events: int
 
 
+@dataclass(frozen=True)
+class Held:
+    """What the last build wrote into an output folder: each site path's stored page, by name."""
+
+    made: str  # what else the folder holds (with or without the search bundle)
+    files: dict[str, str]
+
+
 @dataclass
 class Index:
     code: str
     events: dict[str, bytes] = field(default_factory=dict)  # file key → pickled entry
     pages: dict[str, Stat] = field(default_factory=dict)  # page key → its stored file's stat
     sites: dict[str, SiteMemo] = field(default_factory=dict)  # site key → memo (the last one)
-    outputs: dict[str, str] = field(default_factory=dict)  # output folder → digest of what it holds
+    outputs: dict[str, Held] = field(default_factory=dict)  # output folder → what it holds
     bundles: dict[str, dict[str, Stat]] = field(default_factory=dict)  # search key → the bundle's files
 
 
@@ -102,9 +108,12 @@ class Cache:
         self.folder = folder
         self.index_file = folder / "index.pickle"
         self.pages_folder = folder / "pages"
+        self.bytecode_folder = folder / "jinja"  # compiled templates (jinja2.FileSystemBytecodeCache)
         self.note = ""  # why the cache was rebuilt, for the build's summary
         self.changed = not self.index_file.exists()  # whether save() has anything new to write
         self.index = self._load()
+        self._live: dict[str, Any] = {}  # file key → its entry, unpickled (kept while this process runs)
+        self._file_keys: dict[str, tuple[tuple[int, int, int, int], str]] = {}  # path → (stat, file key)
         self._used_events: set[str] = set()
         self._used_pages: set[str] = set()
         self._used_bundles: set[str] = set()
@@ -144,7 +153,7 @@ class Cache:
         """An empty index; stored pages of an index we cannot trust go too."""
         self.note = f"cache rebuilt: {why}" if why else ""
         self.changed = True
-        for folder in (self.pages_folder, self.folder / "search"):
+        for folder in (self.pages_folder, self.folder / "search", self.bytecode_folder):
             shutil.rmtree(folder, ignore_errors=True)
         return Index(code_digest())
 
@@ -170,7 +179,22 @@ class Cache:
         if data is None:
             return None
         self._used_events.add(key)
-        return pickle.loads(data)
+        if key not in self._live:
+            self._live[key] = pickle.loads(data)
+        return self._live[key]
+
+    def file_key(self, path: Path, make: Callable[[Path], str | None]) -> str | None:
+        """`make(path)`, remembered in this process while the file's size, times and inode stay
+        the same (the live server's rebuilds: no need to read every file again on every save)."""
+        stat = path.stat() if path.exists() else None
+        seen = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino) if stat else None
+        known = self._file_keys.get(str(path))
+        if seen and known and known[0] == seen:
+            return known[1]
+        key = make(path)
+        if seen and key:
+            self._file_keys[str(path)] = (seen, key)
+        return key
 
     def keep_events(self, keys: list[str]) -> None:
         """Keep these entries although this build did not need to read them."""
@@ -187,6 +211,7 @@ class Cache:
 
     def prepare_pages(self) -> None:
         self.pages_folder.mkdir(parents=True, exist_ok=True)
+        self.bytecode_folder.mkdir(parents=True, exist_ok=True)
 
     def page(self, key: str) -> Path | None:
         """The stored page for a key, if it is still exactly the file that was stored."""
@@ -254,15 +279,17 @@ class Cache:
         self._used_bundles.add(key)
         self.changed = True
 
-    def output_current(self, output: Path, files: dict[str, Path], made: str = "") -> bool:
-        """Whether the output folder already holds exactly these stored pages (same inodes)."""
-        if self.index.outputs.get(str(output)) != _manifest(files, made):
-            return False
-        for rel, stored in files.items():
-            held, wanted = _stat(output / rel), _stat(stored)
-            if held is None or held != wanted:
-                return False
-        return True
+    def output_changes(self, output: Path, files: dict[str, Path], made: str = ""
+                       ) -> tuple[dict[str, Path], list[str]] | None:
+        """What the output folder lacks to hold exactly these stored pages: the files to put in
+        (absent, or not the stored file itself: another inode) and the paths to remove. None when
+        the folder is not one this cache wrote, or holds other things (see `made`)."""
+        held = self.index.outputs.get(str(output))
+        if held is None or held.made != made or not (output / MARKER).is_file():
+            return None
+        changed = {rel: stored for rel, stored in files.items()
+                   if _stat(output / rel) != self.index.pages.get(stored.stem)}
+        return changed, [rel for rel in held.files if rel not in files]
 
     def save(self, site_key: str | None = None, memo: SiteMemo | None = None,
              output: Path | None = None, files: dict[str, Path] | None = None, made: str = "") -> None:
@@ -273,6 +300,7 @@ class Cache:
         unused_pages = [k for k in index.pages if k not in self._used_pages]
         for key in unused_events:
             del index.events[key]
+            self._live.pop(key, None)
         for key in unused_pages:
             del index.pages[key]
             with contextlib.suppress(FileNotFoundError):
@@ -283,7 +311,9 @@ class Cache:
             del index.bundles[key]
             shutil.rmtree(self.bundle_folder(key), ignore_errors=True)
         sites = {site_key: memo} if site_key and memo else index.sites
-        outputs = {str(output): _manifest(files, made)} if output is not None and files is not None else index.outputs
+        outputs = index.outputs
+        if output is not None and files is not None:
+            outputs = {str(output): Held(made, {rel: path.name for rel, path in files.items()})}
         if not (self.changed or unused_events or unused_pages or unused_bundles
                 or sites.keys() != index.sites.keys() or outputs != index.outputs):
             return
@@ -296,6 +326,3 @@ class Cache:
         os.replace(tmp, self.index_file)
         Cache._open[self.folder] = (self, _stat(self.index_file))
 
-
-def _manifest(files: dict[str, Path], made: str) -> str:
-    return digest(made, *(f"{rel}\0{path.name}" for rel, path in sorted(files.items())))

@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable
 
+from .cache import digest
 from .model import CATEGORIES, Era, Settings
 from .validate import Event, Page
 
@@ -81,6 +82,7 @@ class Timeline:
     eras_of: dict[str, list[Era]]
     html: dict[str, str]  # rendered Markdown bodies: event id, or "pages/<slug>" → HTML
     blocks: list[YearBlock]  # the home page's timeline, year by year
+    fingerprints: dict[str, str]  # event id → a hash of what a page that shows the event reads of it
 
     @property
     def years(self) -> list[FacetValue]:
@@ -255,5 +257,12 @@ def collect(events: list[Event], eras: list[Era], pages: list[Page], settings: S
     related = {e.id: _related(e, by_id, members, day) for e in ordered}
     eras_sorted = sorted(eras, key=lambda era: (era.start.first_day, era.id))
     eras_of = {e.id: eras_overlapping(eras_sorted, e) for e in ordered}
+    fingerprints = {e.id: _fingerprint(e, facet_of) for e in ordered}
     return Timeline(ordered, eras_sorted, sorted(pages, key=lambda p: p.slug), settings, facets, facet_of,
-                    by_id, neighbours, related, eras_of, html, year_blocks(ordered, eras_sorted))
+                    by_id, neighbours, related, eras_of, html, year_blocks(ordered, eras_sorted), fingerprints)
+
+
+def _fingerprint(event: Event, facet_of: dict[tuple[str, str], FacetValue]) -> str:
+    """Its file, its id and where its links go (the slugs of its facet values)."""
+    slugs = [facet_of[(kind, name)].slug for kind, names in facet_names(event).items() for name in names]
+    return digest(event.id, event.relpath, event.digest, *slugs)

@@ -8,6 +8,7 @@ templates/search_macros.html); the search page loads the bundle with static/sear
 from __future__ import annotations
 
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from .validate import Event
 
 BUNDLE = "pagefind"  # the folder under the site root; static/search.js imports ../pagefind/pagefind.js
 EVENT_PAGES = "events/*/index.html"  # only these are search results; skipping the rest saves parsing
+STOP_POLL = 0.1  # seconds between looks at the stop flag
+TIME_LIMIT = 1800  # seconds
 
 # facet kind → the filter's name in the index and in the search page's URL (?category=labor&year=2023)
 FILTER_KEYS = {"categories": "category", "years": "year", "organizations": "organization", "works": "work",
@@ -29,24 +32,42 @@ class IndexFailed(Exception):
     """Pagefind could not index the site; the message says why."""
 
 
-def index_site(site: Path) -> float:
-    """Write the search bundle into `site`; returns the seconds it took. A site without event
-    pages gets no bundle (Pagefind refuses an empty index) and its search page says so."""
+class IndexStopped(Exception):
+    """The caller asked the indexing to stop (the live server, on a new save)."""
+
+
+def index_site(site: Path, bundle: str = BUNDLE, stop: threading.Event | None = None) -> float:
+    """Write the search bundle into `site / bundle`; returns the seconds it took. A site without
+    event pages gets no bundle (Pagefind refuses an empty index) and its search page says so.
+    Setting `stop` ends Pagefind early (IndexStopped)."""
     if not any(site.glob(EVENT_PAGES)):
         return 0.0
     binary = get_executable()
     if binary is None:
         raise IndexFailed("the Pagefind binary is missing: reinstall the project (pip install -e .) "
                           "or build with --no-search")
+    if stop and stop.is_set():
+        raise IndexStopped()
     started = time.perf_counter()
+    argv = [str(binary), "--site", str(site), "--output-subdir", bundle, "--glob", EVENT_PAGES, "--silent"]
     try:
-        run = subprocess.run(
-            [str(binary), "--site", str(site), "--output-subdir", BUNDLE, "--glob", EVENT_PAGES, "--silent"],
-            capture_output=True, text=True, timeout=1800)
-    except (OSError, subprocess.TimeoutExpired) as exc:
+        run = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    except OSError as exc:
         raise IndexFailed(f"could not run Pagefind ({binary}): {exc}") from exc
-    if run.returncode != 0 or not (site / BUNDLE / "pagefind.js").is_file():
-        detail = (run.stderr or run.stdout).strip() or f"exit status {run.returncode}"
+    with run:
+        while True:
+            try:
+                out, err = run.communicate(timeout=STOP_POLL)
+                break
+            except subprocess.TimeoutExpired:
+                if (stop and stop.is_set()) or time.perf_counter() - started > TIME_LIMIT:
+                    run.kill()
+                    run.communicate()
+                    if stop and stop.is_set():
+                        raise IndexStopped() from None
+                    raise IndexFailed(f"Pagefind took over {TIME_LIMIT} s and was stopped") from None
+    if run.returncode != 0 or not (site / bundle / "pagefind.js").is_file():
+        detail = (err or out).strip() or f"exit status {run.returncode}"
         raise IndexFailed(f"Pagefind failed: {detail}")
     return time.perf_counter() - started
 

@@ -257,8 +257,13 @@ def load_yaml_file(path: Path, root: Path) -> RawDocument | None:
 
 def find_event_files(content: Path) -> list[Path]:
     """Every `.md` file under events/, and every linked folder there (refused when loaded, never walked)."""
-    return sorted(p for p in (content / "events").glob("**/*") if not is_editor_file(p)
-                  and (p.name.endswith(".md") or (p.is_symlink() and p.is_dir())))
+    found = []
+    for folder, dirs, files in os.walk(content / "events"):
+        found += [os.path.join(folder, name) for name in files
+                  if name.endswith(".md") and not _EDITOR_FILE.search(name)]
+        found += [os.path.join(folder, name) for name in dirs if not _EDITOR_FILE.search(name)
+                  and (name.endswith(".md") or os.path.islink(os.path.join(folder, name)))]
+    return sorted(map(Path, found))
 
 
 def find_page_files(content: Path) -> list[Path]:

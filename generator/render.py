@@ -43,7 +43,9 @@ def base_path(base_url: str) -> str:
     return path if path.endswith("/") else path + "/"
 
 
-def make_environment(settings: Settings, templates: Path = TEMPLATES, today: dt.date | None = None) -> jinja2.Environment:
+def make_environment(settings: Settings, templates: Path = TEMPLATES, today: dt.date | None = None,
+                     bytecode: Path | None = None) -> jinja2.Environment:
+    """`bytecode`: a folder where compiled templates are kept from one build to the next."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates),
         autoescape=True,
@@ -51,6 +53,7 @@ def make_environment(settings: Settings, templates: Path = TEMPLATES, today: dt.
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
         auto_reload=False,  # one environment per build: no need to stat every template at every use
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode)) if bytecode else None,
     )
     prefix = base_path(settings.base_url)
     absolute = settings.base_url if urlsplit(settings.base_url).scheme else None
@@ -68,20 +71,38 @@ def make_environment(settings: Settings, templates: Path = TEMPLATES, today: dt.
     env.filters["json_ld"] = event_json_ld
     env.filters["groupby_initial"] = by_initial
     env.filters["day_label"] = lambda day: PartialDate(day.year, day.month, day.day).label
-    env.globals["card"] = _card_memo(env)
+    env.globals["card"] = _card_memo(env, settings)
     return env
 
 
-def _card_memo(env: jinja2.Environment):
-    """An event's card is the same on every list that shows it: render it once per build."""
-    cards: dict[tuple[str, str], Any] = {}
+# The cards of the last build, kept for the next one in this process (the live server's) under a
+# hash of everything they are made with but the event: the templates and the settings.
+_cards: dict[str, dict[tuple[str, str], Any]] = {}
 
-    def card(event, timeline: Timeline, heading: str = "h3"):
-        key = (event.id, heading)
+
+def _card_memo(env: jinja2.Environment, settings: Settings):
+    """An event's card is the same on every list that shows it, and from build to build while
+    the event's fingerprint (collect.py) is: it is rendered once."""
+    sources = [part for name in env.list_templates(filter_func=_is_template)
+               for part in (name, env.loader.get_source(env, name)[0])]
+    generation = digest(settings.model_dump_json(), *sources)
+    if generation not in _cards:
+        _cards.clear()
+        _cards[generation] = {}
+    cards = _cards[generation]
+
+    def card(event, timeline: Timeline, heading: str = "h3", filterable: bool = False):
+        """macros.html's event_card; `filterable` adds the data the home page's filter reads."""
+        key = (timeline.fingerprints[event.id], heading, filterable)
         if key not in cards:
-            cards[key] = env.get_template("macros.html").module.event_card(event, timeline, heading)
+            attributes = timeline.filter_data(event) if filterable else {}
+            cards[key] = env.get_template("macros.html").module.event_card(event, timeline, heading, attributes)
         return cards[key]
     return card
+
+
+def _is_template(name: str) -> bool:
+    return name.endswith(".html") and not name.startswith("static/")
 
 
 def by_initial(values: list[FacetValue]) -> list[tuple[str, list[FacetValue]]]:
@@ -122,20 +143,14 @@ def event_json_ld(event: Event, permalink: str, site_url: str, site: Settings) -
     }
 
 
-def event_fingerprint(timeline: Timeline, event) -> str:
-    """What a page that shows the event depends on: its file, its id and where its links go."""
-    slugs = [timeline.link(kind, name).slug for kind, names in facet_names(event).items() for name in names]
-    return digest(event.id, event.relpath, event.digest, *slugs)
-
-
-def _event_inputs(timeline: Timeline, event_id: str, fp: dict[str, str]) -> tuple[str, ...]:
+def _event_inputs(timeline: Timeline, event_id: str) -> tuple[str, ...]:
     prev, next_ = timeline.neighbours[event_id]
     shown = [timeline.by_id[event_id], *timeline.related[event_id], *(e for e in (prev, next_) if e)]
-    return tuple(fp[e.id] for e in shown)
+    return tuple(timeline.fingerprints[e.id] for e in shown)
 
 
 def plan_pages(timeline: Timeline) -> list[PageSpec]:
-    fp = {e.id: event_fingerprint(timeline, e) for e in timeline.events}
+    fp = timeline.fingerprints
     everything = tuple(fp[e.id] for e in timeline.events)
     specs = [
         PageSpec("index.html", "home.html", {"timeline": timeline, "overview": overview(timeline)}, everything),
@@ -148,7 +163,7 @@ def plan_pages(timeline: Timeline) -> list[PageSpec]:
             f"events/{event.id}/index.html", "event.html",
             {"event": event, "timeline": timeline, "prev": prev, "next": next_,
              "related": timeline.related[event.id], "eras": timeline.eras_of[event.id]},
-            _event_inputs(timeline, event.id, fp)))
+            _event_inputs(timeline, event.id)))
     for kind, values in timeline.facets.items():
         specs.append(PageSpec(f"{kind}/index.html", "facet_index.html",
                               {"kind": kind, "values": values, "timeline": timeline}, everything))
@@ -175,15 +190,24 @@ def render_pages(specs: list[PageSpec], env: jinja2.Environment,
     return parallel.map_ordered(lambda i: then(i, render_page(specs[i], env)), range(len(specs)))
 
 
+# (name, source) → (the templates it extends, imports or includes; the names it reads from outside)
+_parsed: dict[tuple[str, str], tuple[set[str], set[str]]] = {}
+
+
 def template_digests(env: jinja2.Environment) -> dict[str, tuple[str, frozenset[str]]]:
     """Each template → a digest of its source and of every template it extends, imports or
-    includes, and the names it reads from outside (so `today` only counts where it is used)."""
+    includes, and the names it reads from outside (so `today` only counts where it is used).
+    A template is parsed once while its source stays the same."""
     own = {}
-    for name in env.list_templates(filter_func=lambda n: n.endswith(".html") and not n.startswith("static/")):
+    for name in env.list_templates(filter_func=_is_template):
         source, filename, _ = env.loader.get_source(env, name)
-        tree = env.parse(source, name, filename)  # named, so a syntax error says which file
-        refs = {r for r in jinja2.meta.find_referenced_templates(tree) if r}
-        own[name] = (source, refs, jinja2.meta.find_undeclared_variables(tree))
+        if (name, source) not in _parsed:
+            tree = env.parse(source, name, filename)  # named, so a syntax error says which file
+            _parsed[(name, source)] = ({r for r in jinja2.meta.find_referenced_templates(tree) if r},
+                                       jinja2.meta.find_undeclared_variables(tree))
+        own[name] = (source, *_parsed[(name, source)])
+    for stale in _parsed.keys() - {(name, parts[0]) for name, parts in own.items()}:
+        del _parsed[stale]
 
     def closure(name: str, seen: set[str]) -> set[str]:
         seen.add(name)

@@ -1,8 +1,9 @@
 """`timeline serve`: build the site, serve it, rebuild on every change, reload the open pages.
 
 watchfiles reports changes in batches; build.build rebuilds in this process, so its in-memory
-render cache stays warm from one rebuild to the next; livereload's WebSocket handler and client
-script reload the open pages (or swap only the stylesheet) once the new site is in place.
+render cache stays warm from one rebuild to the next, and changes only the files that changed;
+livereload's WebSocket handler and client script reload the open pages (or swap only the
+stylesheet) once they are in place. The search index follows in the background (SearchIndex).
 A build with errors writes nothing: the last good site stays up and every page shows the errors
 in an overlay (templates/preview/) until a save fixes them.
 """
@@ -29,7 +30,7 @@ from tornado import web
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
-from . import build
+from . import build, index
 from .load import display_path, is_editor_file
 from .problems import Problem, errors, format_problems
 from .render import TEMPLATES
@@ -53,13 +54,14 @@ class Preview:
         self.content, self.output = content, output
         self.problems: list[Problem] = []  # errors of the last build, shown over every page
         self.generation = 0  # counts builds; a page served before the last one is out of date
+        self.search_key: str | None = None  # the event pages of the last good build, hashed
 
     def rebuild(self, what: str) -> None:
         """Build the site into the output folder; keep its errors for the overlay; say what happened."""
         started = time.perf_counter()
         result = None
         try:
-            result = build.build(self.content, self.output, base_url="/")
+            result = build.build(self.content, self.output, base_url="/", search=False, in_place=True)
             self.problems = errors(result.problems)
         except jinja2.TemplateError as exc:
             self.problems = [template_problem(exc)]
@@ -72,9 +74,59 @@ class Preview:
             print(format_problems(shown, "text"), file=sys.stderr)
         if result and result.written:
             print(f"{what}: {result.events} events, {result.pages} pages written in {seconds:.2f} s")
+            self.search_key = result.search_key
         else:
             site = "the last good site stays up" if (self.output / "index.html").exists() else "no site until fixed"
             print(f"{what}: build failed, {len(self.problems)} error(s), shown on every page; {site}")
+
+
+class SearchIndex:
+    """The previewed site's search index, made after the open pages reloaded and in the
+    background (Pagefind takes seconds on a large site, and has no incremental mode), into a
+    folder of its own that then takes the bundle's place. The next save stops it."""
+
+    NEW, OLD = ".pagefind-new", ".pagefind-old"
+
+    def __init__(self, site: Path):
+        self.site = site
+        self.indexed: str | None = None  # the search key of the bundle in place
+        self.thread: threading.Thread | None = None
+        self.stopping = threading.Event()
+
+    def update(self, key: str | None) -> None:
+        """Index the site unless the bundle in place was made from the same event pages."""
+        self.stop()
+        if key is not None and key == self.indexed:
+            return
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(key, self.stopping), name="timeline-search", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        if self.thread:
+            self.stopping.set()
+            self.thread.join()
+            self.thread = None
+
+    def _run(self, key: str | None, stopping: threading.Event) -> None:
+        new, old, bundle = self.site / self.NEW, self.site / self.OLD, self.site / index.BUNDLE
+        shutil.rmtree(new, ignore_errors=True)
+        try:
+            seconds = index.index_site(self.site, self.NEW, stopping)
+        except index.IndexStopped:
+            shutil.rmtree(new, ignore_errors=True)
+            return
+        except index.IndexFailed as exc:
+            print(f"search index not updated: {exc}", file=sys.stderr)
+            return
+        shutil.rmtree(old, ignore_errors=True)
+        if bundle.exists():
+            bundle.rename(old)
+        if new.exists():  # none when the site has no event pages: no bundle, as in a build
+            new.rename(bundle)
+        shutil.rmtree(old, ignore_errors=True)
+        self.indexed = key
+        print(f"search index updated in {seconds:.2f} s")
 
 
 def template_problem(exc: jinja2.TemplateError) -> Problem:
@@ -251,6 +303,7 @@ def serve(content: Path, host: str = "127.0.0.1", port: int = 8000, open_browser
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
     workdir = Path(tempfile.mkdtemp(prefix="timeline-serve-"))
     preview = Preview(content, workdir / "site")
+    search = SearchIndex(preview.output)
     server = SiteServer(preview, sockets, port)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops the server as Ctrl-C does
     try:
@@ -259,6 +312,7 @@ def serve(content: Path, host: str = "127.0.0.1", port: int = 8000, open_browser
         next(batches)  # the watcher runs: a save from now on is seen
         preview.rebuild("first build")
         server.start()
+        search.update(preview.search_key)
         print(f"serving {url}  (rebuilds when {display_path(content)} or {display_path(TEMPLATES)} change; "
               "Ctrl-C to stop)")
         if host not in ("127.0.0.1", "localhost", "::1"):
@@ -266,11 +320,14 @@ def serve(content: Path, host: str = "127.0.0.1", port: int = 8000, open_browser
         if open_browser and not webbrowser.open(url):
             print(f"could not open a browser: open {url} yourself")
         for changes in batches:
+            search.stop()
             preview.rebuild(f"{time.strftime('%H:%M:%S')} {describe(changes)}")
             server.reload(reload_path(changes) if not preview.problems else "*")
+            search.update(preview.search_key)
     except KeyboardInterrupt:
         pass
     finally:
+        search.stop()
         server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     print("stopped")

@@ -1,7 +1,8 @@
 """Stage 6: pages → the output folder, swapped in whole so a failed build loses nothing.
 
 Only this module writes the site. Pages go to a fresh folder beside the output; only when
-all are written is the old site moved aside and the new one renamed into its place.
+all are written is the old site moved aside and the new one renamed into its place. The live
+server, which rebuilds on every save, instead changes only the files that changed (update_site).
 """
 
 from __future__ import annotations
@@ -73,6 +74,30 @@ def write_site(files: dict[str, bytes | Path], output: Path, before_swap: Callab
         shutil.rmtree(staging, ignore_errors=True)
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+def update_site(changed: dict[str, Path], removed: list[str], output: Path) -> None:
+    """Change the site in place: put in each changed file (a stored page, linked to a temporary
+    name and renamed over the old file, so a reader never gets half a page) and remove the
+    files the site no longer has, with the folders they leave empty. For the live server,
+    where a whole-folder swap per save costs seconds: a failed build still writes nothing, but
+    an interrupted update can leave old and new pages side by side until the next one."""
+    for rel, stored in changed.items():
+        target = output / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.new-{os.getpid()}")
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+        link_file(stored, temporary)
+        os.replace(temporary, target)
+    for rel in removed:
+        target = output / rel
+        with contextlib.suppress(FileNotFoundError):
+            target.unlink()
+        folder = target.parent
+        while folder != output and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
 
 
 def _swap(new: Path, output: Path, old: Path) -> None:

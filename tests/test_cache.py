@@ -280,3 +280,42 @@ def test_the_search_index_is_made_again_only_when_an_event_page_changed(corpus, 
     assert build(corpus, site, "--no-search").count("search index") == 0 and not (site / "pagefind").exists()
     assert "search index" not in build(corpus, site)  # back with search: the stored bundle, not Pagefind
     assert (site / "pagefind" / "pagefind.js").is_file()
+
+
+def test_in_place_rebuilds_change_only_the_changed_files(corpus, tmp_path):
+    """The live server's write: no new folder, the changed files replaced, the rest untouched."""
+    from generator import build as pipeline
+
+    site = tmp_path / "site"
+    pipeline.build(corpus, site, search=False, in_place=True)  # no site yet: written whole
+    (site / "pagefind").mkdir()
+    (site / "pagefind" / "pagefind.js").write_text("// the live server's own bundle")
+    folder_inode = site.stat().st_ino
+    before = files(site)
+    edited, gone = event_path(corpus, 12), event_path(corpus, 3)
+    edited.write_text(event_text(12, body="Changed in place."))
+    gone.unlink()
+    result = pipeline.build(corpus, site, search=False, in_place=True)
+    assert result.written and site.stat().st_ino == folder_inode  # the same folder, not a swapped-in one
+    after = files(site)
+    changed = rewritten(before, after)
+    assert f"events/{edited.stem}/index.html" in changed and "index.html" in changed
+    assert "Changed in place." in (site / "events" / edited.stem / "index.html").read_text()
+    untouched = [rel for rel in after if rel not in changed]
+    assert len(untouched) > len(after) / 2
+    assert all(after[rel] == before[rel] for rel in untouched)
+    assert not (site / "events" / gone.stem).exists()  # its page and its folder are gone
+    assert (site / "pagefind" / "pagefind.js").read_text() == "// the live server's own bundle"
+    assert not list(site.rglob(".*.new-*"))
+    assert_same_as_cold_build(corpus, site, tmp_path)
+
+
+def test_an_in_place_build_puts_back_a_page_changed_on_disk(corpus, tmp_path):
+    from generator import build as pipeline
+
+    site = tmp_path / "site"
+    pipeline.build(corpus, site, search=False, in_place=True)
+    (site / "index.html").write_text("tampered")
+    (site / "404.html").unlink()
+    pipeline.build(corpus, site, search=False, in_place=True)
+    assert_same_as_cold_build(corpus, site, tmp_path)

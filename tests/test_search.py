@@ -249,3 +249,32 @@ def test_search_page_passes_axe_in_both_schemes(search_site):
         page.locator("details[data-key=organization] summary").click()  # an open list of checkboxes too
         report = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]})
         assert report.violations_count == 0, (scheme, report.generate_report())
+
+
+def test_indexing_stops_when_asked_and_leaves_no_bundle(tmp_path):
+    """The live server stops Pagefind when a new save comes in."""
+    import threading
+
+    from generator import index
+
+    site = tmp_path / "site"
+    page = site / "events" / "e0" / "index.html"
+    page.parent.mkdir(parents=True)
+    page.write_text("<html><body><article data-pagefind-body><h1>One</h1></article></body></html>")
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(index.IndexStopped):
+        index.index_site(site, ".pagefind-new", stop)
+    assert not (site / ".pagefind-new").exists()
+    words = " ".join(f"word{i}" for i in range(400))
+    for i in range(1, 3000):  # enough pages that Pagefind is still at work when the stop comes
+        page = site / "events" / f"e{i}" / "index.html"
+        page.parent.mkdir(parents=True)
+        page.write_text(f"<html><body><article data-pagefind-body><h1>Event {i}</h1><p>{words} x{i}</p></article></body></html>")
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()
+    with pytest.raises(index.IndexStopped):
+        index.index_site(site, ".pagefind-new", stop)
+    assert not (site / ".pagefind-new" / "pagefind.js").exists()
+    assert index.index_site(site, ".pagefind-new") > 0  # not stopped: the bundle is made
+    assert (site / ".pagefind-new" / "pagefind.js").is_file()

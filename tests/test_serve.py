@@ -355,3 +355,16 @@ def test_a_content_folder_moved_away_and_back_is_watched_again(minimal, live):
     event.write_text(event.read_text().replace("Netflix says", "Netflix confirms"))
     expect(live.page.locator("h1")).to_have_text(TITLE.replace("says", "confirms"), timeout=WAIT_MS)
     assert server.process.poll() is None
+
+
+def test_the_search_index_follows_a_save_in_the_background(minimal, page):
+    """Pages reload first; Pagefind then indexes the site behind them, and a search finds the new words."""
+    content, server = minimal
+    server.wait_for(r"search index updated in [\d.]+ s")  # after the first build
+    event = content / EVENT
+    event.write_text(event.read_text().replace("Netflix says", "Netflix says Zanzibarian"))
+    server.wait_for(r"netflix-el-eternauta\.md changed: .*\n(.*\n)*search index updated in [\d.]+ s")
+    page.goto(server.url + "search/?q=zanzibarian")
+    results = page.locator("#search-results > li h2")
+    expect(results).to_have_count(1, timeout=WAIT_MS)
+    expect(results.first).to_contain_text("Zanzibarian")
