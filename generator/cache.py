@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.metadata
 import os
 import pickle
 import shutil
@@ -52,6 +51,7 @@ def code_digest() -> str:
     """The generator's version: its own source, the libraries it renders with, and Python."""
     global _code_digest
     if _code_digest is None:
+        import importlib.metadata  # here: it takes as long to load as a build of a small site takes to start
         package = Path(__file__).resolve().parent
         parts: list[str | bytes] = [sys.version]
         for path in sorted(package.glob("*.py")):

@@ -12,8 +12,6 @@ import threading
 import time
 from pathlib import Path
 
-from pagefind.service import get_executable
-
 from .collect import FACET_KINDS, Timeline, facet_names
 from .model import CATEGORIES
 from .validate import Event
@@ -42,6 +40,8 @@ def index_site(site: Path, bundle: str = BUNDLE, stop: threading.Event | None = 
     Setting `stop` ends Pagefind early (IndexStopped)."""
     if not any(site.glob(EVENT_PAGES)):
         return 0.0
+    from pagefind.service import get_executable  # here: it loads asyncio, which a --no-search build never needs
+
     binary = get_executable()
     if binary is None:
         raise IndexFailed("the Pagefind binary is missing: reinstall the project (pip install -e .) "

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 import jinja2.meta
+from markupsafe import Markup, escape
 
 from . import index, parallel
 from .cache import digest
@@ -68,6 +69,8 @@ def make_environment(settings: Settings, templates: Path = TEMPLATES, today: dt.
         search_filters=index.event_filters,
         search_labels=index.filter_labels,
     )
+    env.globals["span"] = time_span
+    env.globals["when"] = lambda meta: time_span(meta.date, meta.end_date)
     env.filters["json_ld"] = event_json_ld
     env.filters["groupby_initial"] = by_initial
     env.filters["day_label"] = lambda day: PartialDate(day.year, day.month, day.day).label
@@ -103,6 +106,15 @@ def _card_memo(env: jinja2.Environment, settings: Settings):
 
 def _is_template(name: str) -> bool:
     return name.endswith(".html") and not name.startswith("static/")
+
+
+def time_span(start: PartialDate, end: PartialDate | None = None) -> Markup:
+    """A date, or a span of dates, as <time> elements: templates call it as span(start, end),
+    and as when(meta) for an event's dates."""
+    html = f'<time datetime="{escape(start.iso)}">{escape(start.label)}</time>'
+    if end:
+        html += f' to <time datetime="{escape(end.iso)}">{escape(end.label)}</time>'
+    return Markup(html)
 
 
 def by_initial(values: list[FacetValue]) -> list[tuple[str, list[FacetValue]]]:

@@ -12,10 +12,12 @@ import os
 import shutil
 import signal
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
 MARKER = ".timeline-site"  # marks a folder as ours, so we never replace anything else
+WRITERS = 4  # threads writing files: enough to keep the kernel busy on every core of a laptop
 
 
 class OutputRefused(Exception):
@@ -47,6 +49,30 @@ def link_file(stored: Path, target: Path) -> None:
         shutil.copyfile(stored, target)
 
 
+def _write_files(files: dict[str, bytes | Path], folder: Path) -> None:
+    """Every file into `folder`, a folder's files per task, on a few threads: creating files and
+    folders is mostly the kernel's work, which threads run side by side on every core."""
+    by_folder: dict[Path, list[tuple[Path, bytes | Path]]] = {}
+    for rel, data in files.items():
+        target = folder / rel
+        by_folder.setdefault(target.parent, []).append((target, data))
+
+    def write_folder(item: tuple[Path, list[tuple[Path, bytes | Path]]]) -> None:
+        parent, members = item
+        parent.mkdir(parents=True, exist_ok=True)
+        for target, data in members:
+            if isinstance(data, Path):
+                link_file(data, target)
+            else:
+                target.write_bytes(data)
+    pool = ThreadPoolExecutor(WRITERS, thread_name_prefix="timeline-write")
+    try:
+        for _ in pool.map(write_folder, by_folder.items()):
+            pass
+    finally:  # on an error or Ctrl-C, the files not begun are not written
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def write_site(files: dict[str, bytes | Path], output: Path, before_swap: Callable[[Path], None] | None = None) -> None:
     """Write every file into a new folder, then swap it in for the old site. A file given as
     a Path (a page stored in the build cache) is hard-linked rather than written.
@@ -58,13 +84,7 @@ def write_site(files: dict[str, bytes | Path], output: Path, before_swap: Callab
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
     old = staging.with_name(staging.name.replace(".new-", ".old-", 1))  # unique as the staging name is
     try:
-        for rel, data in files.items():
-            target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(data, Path):
-                link_file(data, target)
-            else:
-                target.write_bytes(data)
+        _write_files(files, staging)
         (staging / MARKER).write_text("Written by timeline build; replaced whole on the next build.\n")
         if before_swap:
             before_swap(staging)

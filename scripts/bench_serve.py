@@ -23,6 +23,8 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def main() -> None:
@@ -55,7 +57,7 @@ def main() -> None:
 def measure(url: str, event: Path, runs: int, lines: list[str]) -> None:
     registered, loaded = [], []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--headless", "--no-sandbox"])
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_FLAGS)
         page = browser.new_page()
         page.on("framenavigated", lambda frame: frame == page.main_frame and registered.clear())
         page.on("websocket", lambda ws: ws.on("framesent", lambda data: '"info"' in str(data) and registered.append(1)))
