@@ -163,7 +163,7 @@ def build(content: Path, output: Path, base_url: str | None = None, strict: bool
 
     `in_place` (the live server, with the cache and without search, which it indexes itself):
     change only the files that changed in an output folder the last build wrote, rather than
-    writing a new folder and swapping it in."""
+    writing a new folder and swapping it in. With search, the new folder is still swapped in."""
     started = time.perf_counter()
     write.check_output(output, content)
     given = {"base_url": base_url, "repository_url": repository_url}
@@ -254,7 +254,7 @@ def _finish(result: BuildResult, files: dict, output: Path, strict: bool, search
     result.search_key = _search_key(site.files) if site else None
     made = f"search={search}"  # what else the output folder holds
     changes = store.output_changes(output, files, made) if store else None
-    if changes is not None and in_place:
+    if changes is not None and in_place and not search:  # with search, Pagefind needs the new site whole
         write.update_site(*changes, output)
     elif changes is None or any(changes):
         indexer = _search_index(result, store) if search else None

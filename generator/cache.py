@@ -186,8 +186,11 @@ class Cache:
     def file_key(self, path: Path, make: Callable[[Path], str | None]) -> str | None:
         """`make(path)`, remembered in this process while the file's size, times and inode stay
         the same (the live server's rebuilds: no need to read every file again on every save)."""
-        stat = path.stat() if path.exists() else None
-        seen = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino) if stat else None
+        try:
+            stat = path.stat()
+            seen = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+        except OSError:  # gone or unreadable: `make` reports it
+            seen = None
         known = self._file_keys.get(str(path))
         if seen and known and known[0] == seen:
             return known[1]

@@ -94,9 +94,10 @@ class SearchIndex:
         self.stopping = threading.Event()
 
     def update(self, key: str | None) -> None:
-        """Index the site unless the bundle in place was made from the same event pages."""
+        """Index the site unless the bundle in place was made from the same event pages (a
+        whole-folder write, after another output was built from the same cache, drops it)."""
         self.stop()
-        if key is not None and key == self.indexed:
+        if key is not None and key == self.indexed and (self.site / index.BUNDLE / "pagefind.js").is_file():
             return
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, args=(key, self.stopping), name="timeline-search", daemon=True)

@@ -319,3 +319,15 @@ def test_an_in_place_build_puts_back_a_page_changed_on_disk(corpus, tmp_path):
     (site / "404.html").unlink()
     pipeline.build(corpus, site, search=False, in_place=True)
     assert_same_as_cold_build(corpus, site, tmp_path)
+
+
+def test_in_place_with_search_still_swaps_in_an_indexed_site(corpus, tmp_path):
+    from generator import build as pipeline
+
+    site = tmp_path / "site"
+    pipeline.build(corpus, site, in_place=True)
+    folder_inode = site.stat().st_ino
+    event_path(corpus, 7).write_text(event_text(7, body="Indexed again."))
+    pipeline.build(corpus, site, in_place=True)
+    assert site.stat().st_ino != folder_inode  # a new folder: Pagefind read the whole new site
+    assert (site / "pagefind" / "pagefind.js").is_file()

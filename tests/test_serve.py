@@ -368,3 +368,24 @@ def test_the_search_index_follows_a_save_in_the_background(minimal, page):
     results = page.locator("#search-results > li h2")
     expect(results).to_have_count(1, timeout=WAIT_MS)
     expect(results.first).to_contain_text("Zanzibarian")
+
+
+def test_the_preview_indexes_again_when_its_bundle_went_missing(tmp_path):
+    """A whole-folder write (another output was built from the same cache meanwhile) drops the
+    bundle: the same event pages must then be indexed again, not skipped."""
+    from generator.serve import SearchIndex
+
+    site = tmp_path / "site"
+    page = site / "events" / "e0" / "index.html"
+    page.parent.mkdir(parents=True)
+    page.write_text("<html><body><article data-pagefind-body><h1>One</h1></article></body></html>")
+    search = SearchIndex(site)
+    search.update("key")
+    search.thread.join()
+    assert (site / "pagefind" / "pagefind.js").is_file() and not (site / SearchIndex.NEW).exists()
+    search.update("key")
+    assert search.thread is None  # the same pages, the bundle in place: nothing to do
+    shutil.rmtree(site / "pagefind")
+    search.update("key")
+    search.thread.join()
+    assert (site / "pagefind" / "pagefind.js").is_file()
