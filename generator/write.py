@@ -65,12 +65,11 @@ def _write_files(files: dict[str, bytes | Path], folder: Path) -> None:
                 link_file(data, target)
             else:
                 target.write_bytes(data)
-    pool = ThreadPoolExecutor(WRITERS, thread_name_prefix="timeline-write")
-    try:
+    # Ctrl-C and kill wait until the files are written: raised inside the pool's own locks, they
+    # could leave it waiting forever. The caller then removes the folder as for any interruption.
+    with _signals_held(), ThreadPoolExecutor(WRITERS, thread_name_prefix="timeline-write") as pool:
         for _ in pool.map(write_folder, by_folder.items()):
             pass
-    finally:  # on an error or Ctrl-C, the files not begun are not written
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def write_site(files: dict[str, bytes | Path], output: Path, before_swap: Callable[[Path], None] | None = None) -> None:
