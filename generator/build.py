@@ -157,13 +157,16 @@ def _site_key(content: Path, event_keys: list[str | None], overrides: dict[str, 
 
 def build(content: Path, output: Path, base_url: str | None = None, strict: bool = False,
           repository_url: str | None = None, search: bool = True, use_cache: bool = True,
-          progress: Progress | None = None, in_place: bool = False) -> BuildResult:
+          progress: Progress | None = None, in_place: bool = False,
+          written: Callable[[], None] | None = None) -> BuildResult:
     """Check, render, write and index the site; nothing is written when the content has errors,
     and a failed search index (index.IndexFailed) leaves the previous site in place.
 
     `in_place` (the live server, with the cache and without search, which it indexes itself):
     change only the files that changed in an output folder the last build wrote, rather than
-    writing a new folder and swapping it in. With search, the new folder is still swapped in."""
+    writing a new folder and swapping it in. With search, the new folder is still swapped in.
+    `written()` runs once the new site is in place, before the cache is saved (the live server
+    reloads the open pages there)."""
     started = time.perf_counter()
     write.check_output(output, content)
     given = {"base_url": base_url, "repository_url": repository_url}
@@ -171,13 +174,13 @@ def build(content: Path, output: Path, base_url: str | None = None, strict: bool
     store = memo.Cache.open(memo.folder_for(content)) if use_cache else None
     with store.locked() if store else contextlib.nullcontext():
         result = _build(content, output.resolve(), overrides, strict, search, in_place, store,
-                        progress or _no_progress)
+                        progress or _no_progress, written or (lambda: None))
     result.seconds = time.perf_counter() - started
     return result
 
 
 def _build(content: Path, output: Path, overrides: dict[str, str], strict: bool, search: bool, in_place: bool,
-           store: memo.Cache | None, progress: Progress) -> BuildResult:
+           store: memo.Cache | None, progress: Progress, written: Callable[[], None]) -> BuildResult:
     today = dt.date.today()
     cwd, paths = os.getcwd(), load.find_event_files(content)
     keys = [store.file_key(path, lambda p: _file_key(p, cwd)) for path in paths] if store else None
@@ -189,7 +192,7 @@ def _build(content: Path, output: Path, overrides: dict[str, str], strict: bool,
             store.keep_events(keys)
             result = BuildResult(site.problems, events=site.events, events_cached=site.events,
                                  pages_cached=len(files), cache_note=store.note)
-            return _finish(result, files, output, strict, search, in_place, store, site_key, site)
+            return _finish(result, files, output, strict, search, in_place, store, site_key, site, written)
 
     valid, html, events_cached = _check(content, today, store, True, progress, paths, keys)
     result = BuildResult(valid.problems, events=len(valid.events), events_cached=events_cached,
@@ -202,7 +205,7 @@ def _build(content: Path, output: Path, overrides: dict[str, str], strict: bool,
     timeline = collect.collect(valid.events, valid.eras, valid.pages, settings, html)
     files, page_keys, result.pages_cached = _render_site(timeline, today, store, progress)
     site = memo.SiteMemo(page_keys, valid.problems, len(valid.events)) if store else None
-    return _finish(result, files, output, strict, search, in_place, store, site_key, site)
+    return _finish(result, files, output, strict, search, in_place, store, site_key, site, written)
 
 
 def _counted(items, stage: str, total: int, progress: Progress):
@@ -245,7 +248,8 @@ def _render_site(timeline: collect.Timeline, today: dt.date, store: memo.Cache |
 
 
 def _finish(result: BuildResult, files: dict, output: Path, strict: bool, search: bool, in_place: bool,
-            store: memo.Cache | None, site_key: str | None, site: memo.SiteMemo | None) -> BuildResult:
+            store: memo.Cache | None, site_key: str | None, site: memo.SiteMemo | None,
+            written: Callable[[], None]) -> BuildResult:
     """Write and index the site (unless the output already holds exactly these files) and the cache."""
     if failed(result.problems, strict):
         if store:
@@ -259,6 +263,7 @@ def _finish(result: BuildResult, files: dict, output: Path, strict: bool, search
     elif changes is None or any(changes):
         indexer = _search_index(result, store) if search else None
         write.write_site(files, output, before_swap=indexer)
+    written()
     if store:
         store.save(site_key, site, output, files, made)
     result.pages = sum(1 for path in files if path.endswith(".html"))

@@ -40,8 +40,12 @@ def folder_for(content: Path) -> Path:
 
 def digest(*parts: str | bytes) -> str:
     """A SHA-256 over parts, each length-prefixed so that ("ab", "c") ≠ ("a", "bc")."""
-    datas = [part.encode() if isinstance(part, str) else part for part in parts]
-    return hashlib.sha256(b"".join(len(data).to_bytes(8, "little") + data for data in datas)).hexdigest()
+    sha = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        sha.update(len(data).to_bytes(8, "little"))
+        sha.update(data)
+    return sha.hexdigest()
 
 
 _code_digest: str | None = None

@@ -220,6 +220,34 @@ def _related(event: Event, by_id: dict[str, Event], members: _Members, day: dict
     return chosen + [by_id[i] for i in ranked]
 
 
+# The related events of the last collect, kept for the next one in this process (the live
+# server's) under all they are chosen from: event id → (that, the related ids).
+_related_memo: dict[str, tuple[tuple, list[str]]] = {}
+
+
+def _all_related(ordered: list[Event], by_id: dict[str, Event], facet_of: dict[tuple[str, str], FacetValue],
+                 day: dict[str, int]) -> dict[str, list[Event]]:
+    """Each event's related events; worked out again only for an event whose own lists, or the
+    members (and their dates) of one of its works or organizations, changed."""
+    global _related_memo
+    shared = {key: digest(" ".join(f"{e.id}:{day[e.id]}" for e in value.events))
+              for key, value in facet_of.items() if key[0] in ("works", "organizations")}
+    members: _Members | None = None
+    memo = {}
+    for event in ordered:
+        meta = event.meta
+        lists = [("works", name) for name in meta.works] + [("organizations", name) for name in meta.organizations]
+        key = (day[event.id], tuple(meta.related), tuple(i in by_id for i in meta.related),
+               tuple(lists), tuple(shared[k] for k in lists))
+        held = _related_memo.get(event.id)
+        if held is None or held[0] != key:
+            members = members or _Members.of(facet_of)
+            held = (key, [e.id for e in _related(event, by_id, members, day)])
+        memo[event.id] = held
+    _related_memo = memo
+    return {i: [by_id[r] for r in held[1]] for i, held in memo.items()}
+
+
 def eras_overlapping(eras: list[Era], event: Event) -> list[Era]:
     start, end = event.meta.date.first_day, (event.meta.end_date or event.meta.date).last_day
     return [era for era in eras if era.start.first_day <= end and start <= era.end.last_day]
@@ -253,8 +281,7 @@ def collect(events: list[Event], eras: list[Era], pages: list[Page], settings: S
         for i, e in enumerate(ordered)
     }
     day = {e.id: e.meta.date.first_day.toordinal() for e in ordered}
-    members = _Members.of(facet_of)
-    related = {e.id: _related(e, by_id, members, day) for e in ordered}
+    related = _all_related(ordered, by_id, facet_of, day)
     eras_sorted = sorted(eras, key=lambda era: (era.start.first_day, era.id))
     eras_of = {e.id: eras_overlapping(eras_sorted, e) for e in ordered}
     fingerprints = {e.id: _fingerprint(e, facet_of) for e in ordered}

@@ -12,6 +12,7 @@ import json
 import re
 import uuid
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
@@ -54,17 +55,47 @@ class EventsFile(StrictModel):
     events: list[ExportedEvent]
 
 
-def event_rows(timeline: Timeline, abs_url: Callable[[str], str]) -> list[dict[str, Any]]:
-    """Every event as plain JSON data: id, page URL, every front-matter field, body HTML."""
-    return [{"id": e.id, "url": abs_url(f"events/{e.id}/"), **e.meta.model_dump(mode="json"),
-             "body_html": timeline.html[e.id]} for e in timeline.events]
+@dataclass(frozen=True)
+class EventRow:
+    """One event in the data files: its object in events.json and its line in events.csv."""
+
+    json: str
+    csv: str
 
 
-def events_json(timeline: Timeline, rows: list[dict[str, Any]], abs_url: Callable[[str], str]) -> bytes:
+# The rows of the last build, kept for the next one in this process (the live server's): an
+# event with the same fingerprint (collect.py) on a site at the same address has the same rows.
+_rows: dict[tuple[str, str], EventRow] = {}
+
+
+def event_rows(timeline: Timeline, abs_url: Callable[[str], str]) -> list[EventRow]:
+    """Every event's rows, in time order: each made once while its fingerprint stays the same."""
+    global _rows
+    base = abs_url("")
+    keys = [(timeline.fingerprints[e.id], base) for e in timeline.events]
+    rows = [_rows.get(key) or _event_row(e, timeline.html[e.id], abs_url) for e, key in zip(timeline.events, keys)]
+    _rows = dict(zip(keys, rows))
+    return rows
+
+
+def _event_row(event: Event, html: str, abs_url: Callable[[str], str]) -> EventRow:
+    """id, page URL, every front-matter field and the body HTML; in the CSV, lists joined with
+    "; " and sources as "publisher <url>"."""
+    data = {"id": event.id, "url": abs_url(f"events/{event.id}/"), **event.meta.model_dump(mode="json"),
+            "body_html": html}
+    # compact: events.json is the largest file of the site, and json's C encoder only runs without indent
+    as_json = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    flat = dict(data, sources=[f"{s['publisher']} <{s['url']}>" for s in data["sources"]])
+    return EventRow(as_json, _csv_line([_csv_cell(LIST_SEPARATOR.join(flat[c]) if isinstance(flat[c], list) else flat[c])
+                                        for c in CSV_COLUMNS]))
+
+
+def events_json(timeline: Timeline, rows: list[EventRow], abs_url: Callable[[str], str]) -> bytes:
     document = {"title": timeline.settings.title, "home_page_url": abs_url(""),
-                "license": timeline.settings.license, "events": rows}
-    # compact: the largest file of the site, and json's C encoder only runs without indent
-    return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+                "license": timeline.settings.license, "events": []}
+    # The events go between the brackets of the empty list, already encoded.
+    head = json.dumps(document, ensure_ascii=False, separators=(",", ":")).removesuffix("[]}")
+    return (head + "[" + ",".join(row.json for row in rows) + "]}\n").encode("utf-8")
 
 
 def _csv_cell(value: Any) -> str:
@@ -72,17 +103,16 @@ def _csv_cell(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def events_csv(rows: list[dict[str, Any]]) -> bytes:
-    """One row per event; lists joined with "; ", sources as "publisher <url>"; UTF-8 with a BOM so
-    that spreadsheet programs read accents right."""
+def _csv_line(cells: list[str]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        flat = dict(row, sources=[f"{s['publisher']} <{s['url']}>" for s in row["sources"]])
-        writer.writerow([_csv_cell(LIST_SEPARATOR.join(flat[c]) if isinstance(flat[c], list) else flat[c])
-                         for c in CSV_COLUMNS])
-    return buffer.getvalue().encode("utf-8-sig")
+    csv.writer(buffer).writerow(cells)
+    return buffer.getvalue()
+
+
+def events_csv(rows: list[EventRow]) -> bytes:
+    """A header, then one line per event; UTF-8 with a BOM so that spreadsheet programs read
+    accents right."""
+    return (_csv_line(CSV_COLUMNS) + "".join(row.csv for row in rows)).encode("utf-8-sig")
 
 
 def entry_id(event: Event) -> str:

@@ -263,7 +263,7 @@ def find_event_files(content: Path) -> list[Path]:
                   if name.endswith(".md") and not _EDITOR_FILE.search(name)]
         found += [os.path.join(folder, name) for name in dirs if not _EDITOR_FILE.search(name)
                   and (name.endswith(".md") or os.path.islink(os.path.join(folder, name)))]
-    return sorted(map(Path, found))
+    return [Path(name) for name in sorted(found, key=lambda name: name.split(os.sep))]  # in Path order
 
 
 def find_page_files(content: Path) -> list[Path]:

@@ -20,7 +20,7 @@ import time
 import traceback
 import webbrowser
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import jinja2
 import watchfiles
@@ -56,12 +56,21 @@ class Preview:
         self.generation = 0  # counts builds; a page served before the last one is out of date
         self.search_key: str | None = None  # the event pages of the last good build, hashed
 
-    def rebuild(self, what: str) -> None:
-        """Build the site into the output folder; keep its errors for the overlay; say what happened."""
+    def rebuild(self, what: str, reload: Callable[[bool], None] = lambda built: None) -> None:
+        """Build the site into the output folder; keep its errors for the overlay; say what happened.
+        `reload(True)` runs as soon as the new site is in place (before the build cache is saved),
+        `reload(False)` after a build that wrote nothing (the open pages then show its errors)."""
         started = time.perf_counter()
         result = None
+
+        def landed(built: bool) -> None:
+            if built:
+                self.problems = []  # a site is written only when it has no errors
+            self.generation += 1  # the new site (or the errors) in place: a page served from now on is current
+            reload(built)
         try:
-            result = build.build(self.content, self.output, base_url="/", search=False, in_place=True)
+            result = build.build(self.content, self.output, base_url="/", search=False, in_place=True,
+                                 written=lambda: landed(True))
             self.problems = errors(result.problems)
         except jinja2.TemplateError as exc:
             self.problems = [template_problem(exc)]
@@ -69,7 +78,8 @@ class Preview:
             traceback.print_exc()
             self.problems = [Problem(display_path(self.content), None, None, "", f"the build stopped: {exc!r}")]
         seconds = time.perf_counter() - started
-        self.generation += 1  # after the new site is in place: a page served from now on is current
+        if not (result and result.written):
+            landed(False)
         if shown := (result.problems if result else self.problems):
             print(format_problems(shown, "text"), file=sys.stderr)
         if result and result.written:
@@ -322,8 +332,8 @@ def serve(content: Path, host: str = "127.0.0.1", port: int = 8000, open_browser
             print(f"could not open a browser: open {url} yourself")
         for changes in batches:
             search.stop()
-            preview.rebuild(f"{time.strftime('%H:%M:%S')} {describe(changes)}")
-            server.reload(reload_path(changes) if not preview.problems else "*")
+            preview.rebuild(f"{time.strftime('%H:%M:%S')} {describe(changes)}",
+                            lambda built: server.reload(reload_path(changes) if built else "*"))
             search.update(preview.search_key)
     except KeyboardInterrupt:
         pass
