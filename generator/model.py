@@ -96,18 +96,21 @@ class PartialDate:
         return self.iso
 
 
+_SPACE = re.compile(r"\s")  # any Unicode space, as str.isspace
+
+
 def _check_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"'{value}' must be an http or https URL")
-    if any(c.isspace() for c in value):
+    if _SPACE.search(value):
         raise ValueError(f"'{value}' must not contain spaces")
     return value
 
 
 def _check_base_url(value: str) -> str:
     # it prefixes every link and the canonical URL: a path on this host, or an http(s) URL
-    if value.startswith("/") and not value.startswith("//") and not any(c.isspace() for c in value):
+    if value.startswith("/") and not value.startswith("//") and not _SPACE.search(value):
         return value
     try:
         return _check_url(value)

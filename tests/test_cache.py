@@ -254,6 +254,33 @@ def test_in_process_rebuilds_use_the_memo_and_stay_correct(corpus, tmp_path):
     assert_same_as_cold_build(corpus, site, tmp_path)
 
 
+@pytest.mark.parametrize("edit", ["organization", "date", "related", "added", "removed"])
+def test_in_process_rebuilds_stay_correct_when_what_links_events_changes(corpus, tmp_path, edit):
+    """The live server keeps each event's related events and data-file rows in memory from one
+    rebuild to the next: an edit that moves an event between organizations, in time, or in and
+    out of the site must change every page and file that depends on it, as a cold build does."""
+    from generator import build as pipeline
+
+    site = tmp_path / "site"
+    assert pipeline.build(corpus, site, search=False, in_place=True).written
+    path, text = event_path(corpus, 20), event_text(20)
+    if edit == "organization":  # from Eyeline's events to Netflix's and Runway's: three lists change
+        path.write_text(text.replace("organizations: [Eyeline Studios]", "organizations: [Netflix, Runway]"))
+    elif edit == "date":  # an event's date is in its id: the file moves to a new place in time
+        path.unlink()
+        path.with_name("2024-02-03-event-20.md").write_text(text.replace('"2024-09-21"', '"2024-02-03"'))
+    elif edit == "related":
+        path.write_text(text.replace("sources:", "related: [" + event_path(corpus, 3).stem + "]\nsources:"))
+    elif edit == "added":
+        event_path(corpus, 40).parent.mkdir(parents=True, exist_ok=True)
+        event_path(corpus, 40).write_text(event_text(40))
+    else:
+        path.unlink()
+    result = pipeline.build(corpus, site, search=False, in_place=True)
+    assert result.written, result.problems
+    assert_same_as_cold_build(corpus, site, tmp_path)
+
+
 def test_a_large_site_built_in_parallel_equals_the_cached_rebuild(tmp_path):
     """Enough events for the process pool; a rebuild after an edit renders serially."""
     content = make_corpus(tmp_path, 450)
