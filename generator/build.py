@@ -17,7 +17,7 @@ import pickle
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from . import cache as memo
 from . import collect, convert, export, index, load, parallel, render, validate, write
@@ -203,8 +203,10 @@ def _build(content: Path, output: Path, overrides: dict[str, str], strict: bool,
         return result
     settings = valid.settings.model_copy(update=overrides)
     timeline = collect.collect(valid.events, valid.eras, valid.pages, settings, html)
+    if store is None:
+        return _write_uncached(result, timeline, today, output, search, progress, written)
     files, page_keys, result.pages_cached = _render_site(timeline, today, store, progress)
-    site = memo.SiteMemo(page_keys, valid.problems, len(valid.events)) if store else None
+    site = memo.SiteMemo(page_keys, valid.problems, len(valid.events))
     return _finish(result, files, output, strict, search, in_place, store, site_key, site, written)
 
 
@@ -215,19 +217,14 @@ def _counted(items, stage: str, total: int, progress: Progress):
         yield item
 
 
-def _render_site(timeline: collect.Timeline, today: dt.date, store: memo.Cache | None,
-                 progress: Progress) -> tuple[dict[str, Path | bytes], dict[str, str], int]:
+def _render_site(timeline: collect.Timeline, today: dt.date, store: memo.Cache,
+                 progress: Progress) -> tuple[dict[str, Path], dict[str, str], int]:
     """Every file of the site (a stored page where its key is unchanged, else rendered), each
     file's key, and how many pages came from the cache."""
     specs = render.plan_pages(timeline)
-    env = render.make_environment(timeline.settings, today=today, bytecode=store.bytecode_folder if store else None)
-    if store:
-        store.prepare_pages()
+    env = render.make_environment(timeline.settings, today=today, bytecode=store.bytecode_folder)
+    store.prepare_pages()
     statics = render.static_files()
-    if store is None:
-        pages = _counted(render.render_pages(specs, env), "render", len(specs), progress)
-        files = {spec.path: page for spec, page in zip(specs, pages)} | statics
-        return files | export.export_files(timeline, env, files), {}, 0
     keys = dict(zip((spec.path for spec in specs), render.page_keys(specs, env, timeline)))
     files = {rel: store.page(key) for rel, key in keys.items()}
     cached = sum(1 for stored in files.values() if stored)
@@ -247,28 +244,49 @@ def _render_site(timeline: collect.Timeline, today: dt.date, store: memo.Cache |
     return files, keys, cached
 
 
+def _write_uncached(result: BuildResult, timeline: collect.Timeline, today: dt.date, output: Path, search: bool,
+                    progress: Progress, written: Callable[[], None]) -> BuildResult:
+    """Without the cache, each page is written into the new site by the process that renders it
+    (on every core for a large site), rather than sent back and written afterwards."""
+    specs = render.plan_pages(timeline)
+    env = render.make_environment(timeline.settings, today=today)
+    with write.new_site(output, _search_index(result, None) if search else None) as folder:
+        def write_page(i: int, page: bytes) -> None:
+            write.write_file(folder, specs[i].path, page)
+        for _ in _counted(render.render_pages(specs, env, write_page), "render", len(specs), progress):
+            pass
+        rest = render.static_files()
+        rest |= export.export_files(timeline, env, [*(spec.path for spec in specs), *rest])
+        for rel, data in rest.items():
+            write.write_file(folder, rel, data)
+    written()
+    return _written(result, [*(spec.path for spec in specs), *rest])
+
+
+def _written(result: BuildResult, paths: Iterable[str]) -> BuildResult:
+    result.pages = sum(1 for path in paths if path.endswith(".html"))
+    result.written = True
+    return result
+
+
 def _finish(result: BuildResult, files: dict, output: Path, strict: bool, search: bool, in_place: bool,
-            store: memo.Cache | None, site_key: str | None, site: memo.SiteMemo | None,
+            store: memo.Cache, site_key: str | None, site: memo.SiteMemo,
             written: Callable[[], None]) -> BuildResult:
     """Write and index the site (unless the output already holds exactly these files) and the cache."""
     if failed(result.problems, strict):
-        if store:
-            store.save()
+        store.save()
         return result
-    result.search_key = _search_key(site.files) if site else None
+    result.search_key = _search_key(site.files)
     made = f"search={search}"  # what else the output folder holds
-    changes = store.output_changes(output, files, made) if store else None
+    changes = store.output_changes(output, files, made)
     if changes is not None and in_place and not search:  # with search, Pagefind needs the new site whole
         write.update_site(*changes, output)
     elif changes is None or any(changes):
         indexer = _search_index(result, store) if search else None
         write.write_site(files, output, before_swap=indexer)
     written()
-    if store:
-        store.save(site_key, site, output, files, made)
-    result.pages = sum(1 for path in files if path.endswith(".html"))
-    result.written = True
-    return result
+    store.save(site_key, site, output, files, made)
+    return _written(result, files)
 
 
 def _search_key(keys: dict[str, str]) -> str | None:

@@ -13,7 +13,7 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit
 
 import jinja2
@@ -204,8 +204,9 @@ def robots(abs_url: Callable[[str], str]) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def export_files(timeline: Timeline, env: jinja2.Environment, pages: dict[str, bytes]) -> dict[str, bytes]:
-    """The data files, the feeds, the /data/ page, and the sitemap of every page (`pages` and /data/)."""
+def export_files(timeline: Timeline, env: jinja2.Environment, pages: Iterable[str]) -> dict[str, bytes]:
+    """The data files, the feeds, the /data/ page, and the sitemap of every page (the site paths
+    `pages`, and /data/)."""
     abs_url = env.globals["abs_url"]
     rows = event_rows(timeline, abs_url)
     newest = timeline.events[::-1][:FEED_LIMIT]  # the timeline is in time order

@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 
 from . import index, parallel
 from .cache import digest
-from .collect import FACET_KINDS, FILTER_KEYS, FacetValue, Timeline, facet_names, slugify
+from .collect import FACET_KINDS, FILTER_KEYS, FacetValue, Timeline, slugify
 from .load import is_editor_file
 from .model import CATEGORIES, PartialDate, Settings
 from .overview import overview

@@ -14,7 +14,7 @@ import signal
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 MARKER = ".timeline-site"  # marks a folder as ours, so we never replace anything else
 WRITERS = 4  # threads writing files: enough to keep the kernel busy on every core of a laptop
@@ -72,18 +72,32 @@ def _write_files(files: dict[str, bytes | Path], folder: Path) -> None:
             pass
 
 
-def write_site(files: dict[str, bytes | Path], output: Path, before_swap: Callable[[Path], None] | None = None) -> None:
-    """Write every file into a new folder, then swap it in for the old site. A file given as
-    a Path (a page stored in the build cache) is hard-linked rather than written.
+def write_file(folder: Path, rel: str, data: bytes) -> None:
+    """One file of a new site (see new_site), its folder made as needed; safe in a worker process."""
+    target = folder / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
 
-    `before_swap(folder)` finishes the new site in place (the search index); if it raises,
-    the old site stays. Only the new folder, and the old site once replaced, are ever deleted."""
+
+def write_site(files: dict[str, bytes | Path], output: Path, before_swap: Callable[[Path], None] | None = None) -> None:
+    """Write every file into a new folder, then swap it in for the old site (see new_site). A
+    file given as a Path (a page stored in the build cache) is hard-linked rather than written."""
+    with new_site(output, before_swap) as folder:
+        _write_files(files, folder)
+
+
+@contextlib.contextmanager
+def new_site(output: Path, before_swap: Callable[[Path], None] | None = None) -> Iterator[Path]:
+    """A new, empty folder beside the output for the block to write the site into; when the
+    block ends, `before_swap(folder)` finishes it in place (the search index) and it is swapped
+    in for the old site. If the block or `before_swap` raises, the old site stays. Only the new
+    folder, and the old site once replaced, are ever deleted."""
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
     old = staging.with_name(staging.name.replace(".new-", ".old-", 1))  # unique as the staging name is
     try:
-        _write_files(files, staging)
+        yield staging
         (staging / MARKER).write_text("Written by timeline build; replaced whole on the next build.\n")
         if before_swap:
             before_swap(staging)
