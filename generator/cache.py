@@ -67,9 +67,9 @@ def code_digest() -> str:
     return _code_digest
 
 
-def _stat(path: Path) -> Stat | None:
+def _stat(path: Path | str) -> Stat | None:
     try:
-        s = path.stat()
+        s = os.stat(path)
     except OSError:
         return None
     return s.st_size, s.st_mtime_ns, s.st_ino
@@ -118,6 +118,7 @@ class Cache:
         self.index = self._load()
         self._live: dict[str, Any] = {}  # file key → its entry, unpickled (kept while this process runs)
         self._file_keys: dict[str, tuple[tuple[int, int, int, int], str]] = {}  # path → (stat, file key)
+        self._page_paths: dict[str, Path] = {}  # page key → its stored file
         self._used_events: set[str] = set()
         self._used_pages: set[str] = set()
         self._used_bundles: set[str] = set()
@@ -214,7 +215,9 @@ class Cache:
 
     # pages: page key → a stored file
     def page_path(self, key: str) -> Path:
-        return self.pages_folder / f"{key}.html"
+        if key not in self._page_paths:  # made once: a build asks for thousands, again and again under serve
+            self._page_paths[key] = self.pages_folder / f"{key}.html"
+        return self._page_paths[key]
 
     def prepare_pages(self) -> None:
         self.pages_folder.mkdir(parents=True, exist_ok=True)
@@ -294,8 +297,9 @@ class Cache:
         held = self.index.outputs.get(str(output))
         if held is None or held.made != made or not (output / MARKER).is_file():
             return None
+        folder = str(output)
         changed = {rel: stored for rel, stored in files.items()
-                   if _stat(output / rel) != self.index.pages.get(stored.stem)}
+                   if _stat(os.path.join(folder, rel)) != self.index.pages.get(stored.stem)}
         return changed, [rel for rel in held.files if rel not in files]
 
     def save(self, site_key: str | None = None, memo: SiteMemo | None = None,
@@ -312,6 +316,7 @@ class Cache:
             del index.pages[key]
             with contextlib.suppress(FileNotFoundError):
                 self.page_path(key).unlink()
+        self._page_paths = {key: path for key, path in self._page_paths.items() if key in index.pages}
         # a build that left the output as it was (or built without search) keeps the bundle it holds
         unused_bundles = [k for k in index.bundles if k not in self._used_bundles] if self._used_bundles else []
         for key in unused_bundles:
