@@ -389,3 +389,24 @@ def test_the_preview_indexes_again_when_its_bundle_went_missing(tmp_path):
     search.update("key")
     search.thread.join()
     assert (site / "pagefind" / "pagefind.js").is_file()
+
+
+def test_open_pages_reload_once_the_site_is_in_place_with_the_errors_it_has(fixture_copy, tmp_path):
+    """The reload is sent before the build cache is saved: by then the server must already say
+    which build the pages show and that its errors are gone (the overlay asks at once)."""
+    from generator.serve import Preview
+
+    content = fixture_copy("minimal")
+    preview = Preview(content, tmp_path / "site")
+    seen = []
+
+    def reload(built: bool) -> None:
+        seen.append((built, preview.generation, len(preview.problems), (preview.output / EVENT_URL / "index.html").exists()))
+    preview.rebuild("first", reload)
+    event = content / EVENT
+    good = event.read_text()
+    event.write_text(good.replace("category: production", "category: prodution"))
+    preview.rebuild("broken", reload)
+    event.write_text(good)
+    preview.rebuild("fixed", reload)
+    assert seen == [(True, 1, 0, True), (False, 2, 1, True), (True, 3, 0, True)]
