@@ -140,6 +140,14 @@ def test_eternauta_finds_the_el_eternauta_event_first(search_site):
     page.wait_for_url(base + "events/2025-07-17-netflix-el-eternauta/")
 
 
+def test_words_every_event_page_repeats_are_not_indexed(search_site):
+    """Each event page ends with "Cite this event" and a citation of itself: indexed, those
+    words would match every event."""
+    page, base = search_site
+    page.goto(base + "search/?q=Cite")
+    assert shown_count(status(page)) == 0
+
+
 def test_the_header_box_leads_to_the_search_page(search_site):
     page, base = search_site
     page.goto(base + "events/2023-05-02-wga-strike-begins/")
