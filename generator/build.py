@@ -255,15 +255,16 @@ def _write_uncached(result: BuildResult, timeline: collect.Timeline, today: dt.d
             write.write_file(folder, specs[i].path, page)
         for _ in _counted(render.render_pages(specs, env, write_page), "render", len(specs), progress):
             pass
+        paths = [spec.path for spec in specs]
         rest = render.static_files()
-        rest |= export.export_files(timeline, env, [*(spec.path for spec in specs), *rest])
+        rest |= export.export_files(timeline, env, [*paths, *rest])
         for rel, data in rest.items():
             write.write_file(folder, rel, data)
     written()
-    return _written(result, [*(spec.path for spec in specs), *rest])
+    return _mark_written(result, [*paths, *rest])
 
 
-def _written(result: BuildResult, paths: Iterable[str]) -> BuildResult:
+def _mark_written(result: BuildResult, paths: Iterable[str]) -> BuildResult:
     result.pages = sum(1 for path in paths if path.endswith(".html"))
     result.written = True
     return result
@@ -286,7 +287,7 @@ def _finish(result: BuildResult, files: dict, output: Path, strict: bool, search
         write.write_site(files, output, before_swap=indexer)
     written()
     store.save(site_key, site, output, files, made)
-    return _written(result, files)
+    return _mark_written(result, files)
 
 
 def _search_key(keys: dict[str, str]) -> str | None:

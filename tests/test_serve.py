@@ -391,14 +391,17 @@ def test_the_preview_indexes_again_when_its_bundle_went_missing(tmp_path):
     assert (site / "pagefind" / "pagefind.js").is_file()
 
 
-def test_open_pages_reload_once_the_site_is_in_place_with_the_errors_it_has(fixture_copy, tmp_path):
+def test_open_pages_reload_once_the_site_is_in_place_with_the_errors_it_has(fixture_copy, tmp_path, monkeypatch):
     """The reload is sent before the build cache is saved: by then the server must already say
     which build the pages show and that its errors are gone (the overlay asks at once)."""
+    from generator import cache
     from generator.serve import Preview
 
     content = fixture_copy("minimal")
     preview = Preview(content, tmp_path / "site")
     seen = []
+    save = cache.Cache.save
+    monkeypatch.setattr(cache.Cache, "save", lambda self, *args: (seen.append("saved"), save(self, *args)))
 
     def reload(built: bool) -> None:
         seen.append((built, preview.generation, len(preview.problems), (preview.output / EVENT_URL / "index.html").exists()))
@@ -409,4 +412,4 @@ def test_open_pages_reload_once_the_site_is_in_place_with_the_errors_it_has(fixt
     preview.rebuild("broken", reload)
     event.write_text(good)
     preview.rebuild("fixed", reload)
-    assert seen == [(True, 1, 0, True), (False, 2, 1, True), (True, 3, 0, True)]
+    assert seen == [(True, 1, 0, True), "saved", "saved", (False, 2, 1, True), (True, 3, 0, True), "saved"]
