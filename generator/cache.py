@@ -75,6 +75,19 @@ def _stat(path: Path | str) -> Stat | None:
     return s.st_size, s.st_mtime_ns, s.st_ino
 
 
+class _HashingWriter:
+    """The index file as the pickler streams into it, frame by frame, hashing as it goes: the
+    payload (tens of MB on a large site) is never whole in memory, and the live server's page
+    requests can run between two writes rather than wait for the whole pickling."""
+
+    def __init__(self, handle):
+        self.handle, self.sha = handle, hashlib.sha256()
+
+    def write(self, data) -> int:
+        self.sha.update(data)
+        return self.handle.write(data)
+
+
 @dataclass
 class SiteMemo:
     """What a successful build made from one exact set of inputs."""
@@ -330,11 +343,14 @@ class Cache:
                 or sites.keys() != index.sites.keys() or outputs != index.outputs):
             return
         index.sites, index.outputs = sites, outputs
-        payload = pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)
         self.folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".index-")
         with os.fdopen(fd, "wb") as handle:
-            handle.write(MAGIC + hashlib.sha256(payload).digest() + payload)
+            handle.write(MAGIC + bytes(DIGEST_BYTES))  # the checksum goes here once the payload is out
+            payload = _HashingWriter(handle)
+            pickle.dump(index, payload, protocol=pickle.HIGHEST_PROTOCOL)
+            handle.seek(len(MAGIC))
+            handle.write(payload.sha.digest())
         os.replace(tmp, self.index_file)
         Cache._open[self.folder] = (self, _stat(self.index_file))
 

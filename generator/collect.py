@@ -284,9 +284,27 @@ def collect(events: list[Event], eras: list[Era], pages: list[Page], settings: S
     related = _all_related(ordered, by_id, facet_of, day)
     eras_sorted = sorted(eras, key=lambda era: (era.start.first_day, era.id))
     eras_of = {e.id: eras_overlapping(eras_sorted, e) for e in ordered}
-    fingerprints = {e.id: _fingerprint(e, facet_of) for e in ordered}
+    fingerprints = _all_fingerprints(ordered, facet_of)
     return Timeline(ordered, eras_sorted, sorted(pages, key=lambda p: p.slug), settings, facets, facet_of,
                     by_id, neighbours, related, eras_of, html, year_blocks(ordered, eras_sorted), fingerprints)
+
+
+# The fingerprints of the last collect, kept for the next one in this process (the live
+# server's): every facet value's slug, and (event id, file, file digest) → fingerprint.
+_fingerprint_memo: tuple[list, dict[tuple[str, str, str], str]] = ([], {})
+
+
+def _all_fingerprints(ordered: list[Event], facet_of: dict[tuple[str, str], FacetValue]) -> dict[str, str]:
+    """Each event's fingerprint; made again only for a changed file, or when any slug changed."""
+    global _fingerprint_memo
+    slugs = [(key, value.slug) for key, value in facet_of.items()]
+    held = _fingerprint_memo[1] if _fingerprint_memo[0] == slugs else {}
+    memo, fingerprints = {}, {}
+    for event in ordered:
+        key = (event.id, event.relpath, event.digest)
+        memo[key] = fingerprints[event.id] = held.get(key) or _fingerprint(event, facet_of)
+    _fingerprint_memo = (slugs, memo)
+    return fingerprints
 
 
 def _fingerprint(event: Event, facet_of: dict[tuple[str, str], FacetValue]) -> str:

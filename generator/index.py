@@ -7,7 +7,9 @@ templates/search_macros.html); the search page loads the bundle with static/sear
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -18,7 +20,7 @@ from .validate import Event
 
 BUNDLE = "pagefind"  # the folder under the site root; static/search.js imports ../pagefind/pagefind.js
 EVENT_PAGES = "events/*/index.html"  # only these are search results; skipping the rest saves parsing
-STOP_POLL = 0.1  # seconds between looks at the stop flag
+STOP_POLL = 0.1  # seconds between looks at whether Pagefind ended (a stop is seen at once)
 TIME_LIMIT = 1800  # seconds
 
 # facet kind → the filter's name in the index and in the search page's URL (?category=labor&year=2023)
@@ -50,26 +52,37 @@ def index_site(site: Path, bundle: str = BUNDLE, stop: threading.Event | None = 
         raise IndexStopped()
     started = time.perf_counter()
     argv = [str(binary), "--site", str(site), "--output-subdir", bundle, "--glob", EVENT_PAGES, "--silent"]
-    try:
-        run = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    except OSError as exc:
-        raise IndexFailed(f"could not run Pagefind ({binary}): {exc}") from exc
-    with run:
-        while True:
-            try:
-                out, err = run.communicate(timeout=STOP_POLL)
-                break
-            except subprocess.TimeoutExpired:
-                if (stop and stop.is_set()) or time.perf_counter() - started > TIME_LIMIT:
-                    run.kill()
-                    run.communicate()
-                    if stop and stop.is_set():
-                        raise IndexStopped() from None
-                    raise IndexFailed(f"Pagefind took over {TIME_LIMIT} s and was stopped") from None
+    # Its messages go to a file, not a pipe: nobody reads a pipe while this waits on `stop`.
+    with tempfile.TemporaryFile() as log:
+        try:
+            run = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        except OSError as exc:
+            raise IndexFailed(f"could not run Pagefind ({binary}): {exc}") from exc
+        with run:
+            _wait(run, started + TIME_LIMIT, stop)
+        log.seek(0)
+        said = log.read().decode("utf-8", "replace").strip()
     if run.returncode != 0 or not (site / bundle / "pagefind.js").is_file():
-        detail = (err or out).strip() or f"exit status {run.returncode}"
+        detail = said or f"exit status {run.returncode}"
         raise IndexFailed(f"Pagefind failed: {detail}")
     return time.perf_counter() - started
+
+
+def _wait(run: subprocess.Popen, deadline: float, stop: threading.Event | None) -> None:
+    """Until Pagefind ends. Killed the moment `stop` is set (IndexStopped), or at the deadline."""
+    while run.poll() is None:
+        stopped = stop is not None and stop.is_set()
+        if stopped or time.perf_counter() > deadline:
+            run.kill()
+            run.wait()
+            if stopped:
+                raise IndexStopped()
+            raise IndexFailed(f"Pagefind took over {TIME_LIMIT} s and was stopped")
+        if stop is not None:
+            stop.wait(STOP_POLL)  # returns as soon as it is set
+        else:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                run.wait(timeout=STOP_POLL)
 
 
 def event_filters(timeline: Timeline, event: Event) -> dict[str, list[str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar
@@ -83,7 +84,7 @@ class PartialDate:
             return f"{MONTHS[self.month]} {self.year}"
         return str(self.year)
 
-    @property
+    @functools.cached_property  # sorting and grouping a large timeline ask for it many times per event
     def first_day(self) -> dt.date:
         return dt.date(self.year, self.month or 1, self.day or 1)
 

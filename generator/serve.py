@@ -121,11 +121,10 @@ class SearchIndex:
 
     def _run(self, key: str | None, stopping: threading.Event) -> None:
         new, old, bundle = self.site / self.NEW, self.site / self.OLD, self.site / index.BUNDLE
-        shutil.rmtree(new, ignore_errors=True)
+        shutil.rmtree(new, ignore_errors=True)  # what a stopped run left (not removed then: a rebuild waits on the stop)
         try:
             seconds = index.index_site(self.site, self.NEW, stopping)
         except index.IndexStopped:
-            shutil.rmtree(new, ignore_errors=True)
             return
         except index.IndexFailed as exc:
             print(f"search index not updated: {exc}", file=sys.stderr)

@@ -254,11 +254,11 @@ def test_in_process_rebuilds_use_the_memo_and_stay_correct(corpus, tmp_path):
     assert_same_as_cold_build(corpus, site, tmp_path)
 
 
-@pytest.mark.parametrize("edit", ["organization", "date", "related", "added", "removed"])
+@pytest.mark.parametrize("edit", ["organization", "slug", "date", "related", "added", "removed"])
 def test_in_process_rebuilds_stay_correct_when_what_links_events_changes(corpus, tmp_path, edit):
     """The live server keeps each event's related events and data-file rows in memory from one
     rebuild to the next: an edit that moves an event between organizations, in time, or in and
-    out of the site must change every page and file that depends on it, as a cold build does."""
+    out of the site, or moves another name's links, must change every page and file that depends on it, as a cold build does."""
     from generator import build as pipeline
 
     site = tmp_path / "site"
@@ -266,6 +266,8 @@ def test_in_process_rebuilds_stay_correct_when_what_links_events_changes(corpus,
     path, text = event_path(corpus, 20), event_text(20)
     if edit == "organization":  # from Eyeline's events to Netflix's and Runway's: three lists change
         path.write_text(text.replace("organizations: [Eyeline Studios]", "organizations: [Netflix, Runway]"))
+    elif edit == "slug":  # "NETFLIX" sorts first and takes the slug netflix: every Netflix link moves
+        path.write_text(text.replace("organizations: [Eyeline Studios]", "organizations: [NETFLIX]"))
     elif edit == "date":  # an event's date is in its id: the file moves to a new place in time
         path.unlink()
         path.with_name("2024-02-03-event-20.md").write_text(text.replace('"2024-09-21"', '"2024-02-03"'))

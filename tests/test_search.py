@@ -259,7 +259,7 @@ def test_search_page_passes_axe_in_both_schemes(search_site):
         assert report.violations_count == 0, (scheme, report.generate_report())
 
 
-def test_indexing_stops_when_asked_and_leaves_no_bundle(tmp_path):
+def test_indexing_stops_when_asked_and_leaves_no_bundle(tmp_path, monkeypatch):
     """The live server stops Pagefind when a new save comes in."""
     import threading
 
@@ -279,10 +279,21 @@ def test_indexing_stops_when_asked_and_leaves_no_bundle(tmp_path):
         page = site / "events" / f"e{i}" / "index.html"
         page.parent.mkdir(parents=True)
         page.write_text(f"<html><body><article data-pagefind-body><h1>Event {i}</h1><p>{words} x{i}</p></article></body></html>")
-    stop = threading.Event()
+    # A stop is seen the moment it comes, not at the next look at Pagefind: with looks 10 minutes
+    # apart, a run stopped after 0.3 s must still end well within the 60 s given here.
+    monkeypatch.setattr(index, "STOP_POLL", 600)
+    stop, ended = threading.Event(), []
+
+    def run() -> None:
+        try:
+            index.index_site(site, ".pagefind-new", stop)
+        except index.IndexStopped:
+            ended.append("stopped")
+    indexing = threading.Thread(target=run)
+    indexing.start()
     threading.Timer(0.3, stop.set).start()
-    with pytest.raises(index.IndexStopped):
-        index.index_site(site, ".pagefind-new", stop)
+    indexing.join(timeout=60)
+    assert ended == ["stopped"]
     assert not (site / ".pagefind-new" / "pagefind.js").exists()
     assert index.index_site(site, ".pagefind-new") > 0  # not stopped: the bundle is made
     assert (site / ".pagefind-new" / "pagefind.js").is_file()
