@@ -234,19 +234,28 @@ def template_digests(env: jinja2.Environment) -> dict[str, tuple[str, frozenset[
     return result
 
 
+# The page keys of the last build, kept for the next one in this process (the live server's):
+# page path → (what its key was made from, the key).
+_keys: dict[str, tuple[tuple[str, ...], str]] = {}
+
+
 def page_keys(specs: list[PageSpec], env: jinja2.Environment, timeline: Timeline) -> list[str]:
     """A key per page: a hash of everything it is rendered from (see the module's docstring)."""
+    global _keys
     settings = timeline.settings.model_dump_json()
     eras = repr([era.model_dump() for era in timeline.eras])
     nav = repr([(page.slug, page.meta.title) for page in timeline.pages])  # every page's header lists them
     common = digest(settings, eras, nav)
     templates = template_digests(env)
     today = env.globals["today"].isoformat()
-    keys = []
+    memo = {}
     for spec in specs:
         source, names = templates[spec.template]
-        keys.append(digest(common, spec.template, source, spec.path, today if "today" in names else "", *spec.inputs))
-    return keys
+        parts = (common, spec.template, source, spec.path, today if "today" in names else "", *spec.inputs)
+        held = _keys.get(spec.path)
+        memo[spec.path] = held if held and held[0] == parts else (parts, digest(*parts))
+    _keys = memo
+    return [memo[spec.path][1] for spec in specs]
 def static_files(templates: Path = TEMPLATES) -> dict[str, bytes]:
     folder = templates / "static"
     return {f"static/{p.relative_to(folder).as_posix()}": p.read_bytes()

@@ -413,3 +413,25 @@ def test_open_pages_reload_once_the_site_is_in_place_with_the_errors_it_has(fixt
     event.write_text(good)
     preview.rebuild("fixed", reload)
     assert seen == [(True, 1, 0, True), "saved", "saved", (False, 2, 1, True), (True, 3, 0, True), "saved"]
+
+
+def test_garbage_is_collected_when_the_preview_is_idle_not_while_it_rebuilds(fixture_copy, tmp_path, monkeypatch):
+    """A full collection on a large site holds the interpreter for a tenth of a second: none may
+    start while a rebuild runs or the pages reload, and the garbage is collected once saves pause."""
+    import gc
+
+    from generator.serve import Preview
+
+    preview = Preview(fixture_copy("minimal"), tmp_path / "site")
+    seen = []
+    collect = gc.collect
+    monkeypatch.setattr(gc, "collect", lambda *args: (seen.append("collected"), collect(*args))[1])
+    try:
+        preview.rebuild("first", lambda built: seen.append(gc.isenabled()))
+        seen.append(gc.isenabled())  # the rebuild is over, no idle moment yet
+        preview.idle()
+        seen.append(gc.isenabled())
+        preview.idle()  # nothing rebuilt since: nothing to collect
+    finally:
+        gc.enable()
+    assert seen == [False, False, "collected", True]
