@@ -155,10 +155,14 @@ def _site_key(content: Path, event_keys: list[str | None], overrides: dict[str, 
     return memo.digest(*parts)
 
 
+# The event files each content folder had at its last build in this process (see `same_files`).
+_listed: dict[str, list[Path]] = {}
+
+
 def build(content: Path, output: Path, base_url: str | None = None, strict: bool = False,
           repository_url: str | None = None, search: bool = True, use_cache: bool = True,
           progress: Progress | None = None, in_place: bool = False,
-          written: Callable[[], None] | None = None) -> BuildResult:
+          written: Callable[[], None] | None = None, same_files: bool = False) -> BuildResult:
     """Check, render, write and index the site; nothing is written when the content has errors,
     and a failed search index (index.IndexFailed) leaves the previous site in place.
 
@@ -166,23 +170,27 @@ def build(content: Path, output: Path, base_url: str | None = None, strict: bool
     change only the files that changed in an output folder the last build wrote, rather than
     writing a new folder and swapping it in. With search, the new folder is still swapped in.
     `written()` runs once the new site is in place, before the cache is saved (the live server
-    reloads the open pages there)."""
+    reloads the open pages there). `same_files`: the caller knows that no file was added or
+    removed since this process last built `content` (the live server's watcher saw files changed
+    in place only), so the event files are not listed again."""
     started = time.perf_counter()
     write.check_output(output, content)
     given = {"base_url": base_url, "repository_url": repository_url}
     overrides = {k: v for k, v in given.items() if v is not None}
     store = memo.Cache.open(memo.folder_for(content)) if use_cache else None
     with store.locked() if store else contextlib.nullcontext():
-        result = _build(content, output.resolve(), overrides, strict, search, in_place, store,
+        paths = _listed.get(str(content)) if same_files else None
+        _listed[str(content)] = paths = paths or load.find_event_files(content)
+        result = _build(content, paths, output.resolve(), overrides, strict, search, in_place, store,
                         progress or _no_progress, written or (lambda: None))
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _build(content: Path, output: Path, overrides: dict[str, str], strict: bool, search: bool, in_place: bool,
-           store: memo.Cache | None, progress: Progress, written: Callable[[], None]) -> BuildResult:
+def _build(content: Path, paths: list[Path], output: Path, overrides: dict[str, str], strict: bool, search: bool,
+           in_place: bool, store: memo.Cache | None, progress: Progress, written: Callable[[], None]) -> BuildResult:
     today = dt.date.today()
-    cwd, paths = os.getcwd(), load.find_event_files(content)
+    cwd = os.getcwd()
     keys = [store.file_key(path, lambda p: _file_key(p, cwd)) for path in paths] if store else None
     site_key = _site_key(content, keys, overrides, today) if store else None
     site = store.site(site_key) if store and site_key else None

@@ -59,10 +59,11 @@ class Preview:
         self.generation = 0  # counts builds; a page served before the last one is out of date
         self.search_key: str | None = None  # the event pages of the last good build, hashed
 
-    def rebuild(self, what: str, reload: Callable[[bool], None] = lambda built: None) -> None:
+    def rebuild(self, what: str, reload: Callable[[bool], None] = lambda built: None, same_files: bool = False) -> None:
         """Build the site into the output folder; keep its errors for the overlay; say what happened.
         `reload(True)` runs as soon as the new site is in place (before the build cache is saved),
-        `reload(False)` after a build that wrote nothing (the open pages then show its errors)."""
+        `reload(False)` after a build that wrote nothing (the open pages then show its errors).
+        `same_files`: no file was added or removed since the last rebuild (see build.build)."""
         started = time.perf_counter()
         result = None
         # No garbage collection from here until the next idle moment (see idle()): on a large site
@@ -77,7 +78,7 @@ class Preview:
             reload(built)
         try:
             result = build.build(self.content, self.output, base_url="/", search=False, in_place=True,
-                                 written=lambda: landed(True))
+                                 written=lambda: landed(True), same_files=same_files)
             self.problems = errors(result.problems)
         except jinja2.TemplateError as exc:
             self.problems = [template_problem(exc)]
@@ -348,7 +349,8 @@ def serve(content: Path, host: str = "127.0.0.1", port: int = 8000, open_browser
                 continue
             search.stop()
             preview.rebuild(f"{time.strftime('%H:%M:%S')} {describe(changes)}",
-                            lambda built: server.reload(reload_path(changes) if built else "*"))
+                            lambda built: server.reload(reload_path(changes) if built else "*"),
+                            same_files=all(kind == watchfiles.Change.modified for kind, _ in changes))
             search.update(preview.search_key)
     except KeyboardInterrupt:
         pass

@@ -283,6 +283,26 @@ def test_in_process_rebuilds_stay_correct_when_what_links_events_changes(corpus,
     assert_same_as_cold_build(corpus, site, tmp_path)
 
 
+def test_a_rebuild_told_no_file_came_or_went_does_not_list_the_event_files_again(corpus, tmp_path, monkeypatch):
+    """The live server's watcher says when a save only changed files in place; the edit must
+    still show, and the site must be what a cold build makes."""
+    from generator import build as pipeline
+    from generator import load
+
+    site = tmp_path / "site"
+    assert pipeline.build(corpus, site, search=False, in_place=True).written
+    listings = []
+    find = load.find_event_files
+    monkeypatch.setattr(load, "find_event_files", lambda content: listings.append(content) or find(content))
+    event_path(corpus, 20).write_text(event_text(20, title="Edited in place"))
+    assert pipeline.build(corpus, site, search=False, in_place=True, same_files=True).written
+    assert listings == []
+    assert "Edited in place" in (site / "events" / event_path(corpus, 20).stem / "index.html").read_text()
+    assert_same_as_cold_build(corpus, site, tmp_path)
+    assert pipeline.build(corpus, site, search=False, in_place=True).written
+    assert listings == [corpus]
+
+
 def test_a_large_site_built_in_parallel_equals_the_cached_rebuild(tmp_path):
     """Enough events for the process pool; a rebuild after an edit renders serially."""
     content = make_corpus(tmp_path, 450)
