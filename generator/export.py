@@ -7,6 +7,7 @@ Like rendering, a pure function of the timeline: no clock, so the same content g
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -58,10 +59,10 @@ class EventsFile(StrictModel):
 
 @dataclass(frozen=True)
 class EventRow:
-    """One event in the data files: its object in events.json and its line in events.csv."""
+    """One event in the data files, encoded: its object in events.json and its line in events.csv."""
 
-    json: str
-    csv: str
+    json: bytes
+    csv: bytes
 
 
 # The rows of the last build, kept for the next one in this process (the live server's): an
@@ -87,8 +88,9 @@ def _event_row(event: Event, html: str, abs_url: Callable[[str], str]) -> EventR
     # compact: events.json is the largest file of the site, and json's C encoder only runs without indent
     as_json = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     flat = dict(data, sources=[f"{s['publisher']} <{s['url']}>" for s in data["sources"]])
-    return EventRow(as_json, _csv_line([_csv_cell(LIST_SEPARATOR.join(flat[c]) if isinstance(flat[c], list) else flat[c])
-                                        for c in CSV_COLUMNS]))
+    line = _csv_line([_csv_cell(LIST_SEPARATOR.join(flat[c]) if isinstance(flat[c], list) else flat[c])
+                      for c in CSV_COLUMNS])
+    return EventRow(as_json.encode("utf-8"), line.encode("utf-8"))
 
 
 def events_json(timeline: Timeline, rows: list[EventRow], abs_url: Callable[[str], str]) -> bytes:
@@ -96,7 +98,7 @@ def events_json(timeline: Timeline, rows: list[EventRow], abs_url: Callable[[str
                 "license": timeline.settings.license, "events": []}
     # The events go between the brackets of the empty list, already encoded.
     head = json.dumps(document, ensure_ascii=False, separators=(",", ":")).removesuffix("[]}")
-    return (head + "[" + ",".join(row.json for row in rows) + "]}\n").encode("utf-8")
+    return (head + "[").encode("utf-8") + b",".join(row.json for row in rows) + b"]}\n"
 
 
 def _csv_cell(value: Any) -> str:
@@ -113,7 +115,7 @@ def _csv_line(cells: list[str]) -> str:
 def events_csv(rows: list[EventRow]) -> bytes:
     """A header, then one line per event; UTF-8 with a BOM so that spreadsheet programs read
     accents right."""
-    return (_csv_line(CSV_COLUMNS) + "".join(row.csv for row in rows)).encode("utf-8-sig")
+    return _csv_line(CSV_COLUMNS).encode("utf-8-sig") + b"".join(row.csv for row in rows)
 
 
 def entry_id(event: Event) -> str:
@@ -204,6 +206,13 @@ def robots(abs_url: Callable[[str], str]) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+@functools.cache
+def _schema_files() -> dict[str, bytes]:
+    """The JSON Schemas: the same for every build by this generator."""
+    return {"data/schema.json": schema_text(front_matter_schema()).encode("utf-8"),
+            "data/events.schema.json": schema_text(json_schema(EventsFile, "Events export")).encode("utf-8")}
+
+
 def export_files(timeline: Timeline, env: jinja2.Environment, pages: Iterable[str]) -> dict[str, bytes]:
     """The data files, the feeds, the /data/ page, and the sitemap of every page (the site paths
     `pages`, and /data/)."""
@@ -213,8 +222,7 @@ def export_files(timeline: Timeline, env: jinja2.Environment, pages: Iterable[st
     files = {
         "data/events.json": events_json(timeline, rows, abs_url),
         "data/events.csv": events_csv(rows),
-        "data/schema.json": schema_text(front_matter_schema()).encode("utf-8"),
-        "data/events.schema.json": schema_text(json_schema(EventsFile, "Events export")).encode("utf-8"),
+        **_schema_files(),
         "feed.xml": atom_feed(timeline, newest, abs_url),
         "feed.json": json_feed(timeline, newest, abs_url),
     }

@@ -156,9 +156,10 @@ def event_json_ld(event: Event, permalink: str, site_url: str, site: Settings) -
 
 
 def _event_inputs(timeline: Timeline, event_id: str) -> tuple[str, ...]:
-    prev, next_ = timeline.neighbours[event_id]
-    shown = [timeline.by_id[event_id], *timeline.related[event_id], *(e for e in (prev, next_) if e)]
-    return tuple(timeline.fingerprints[e.id] for e in shown)
+    """The fingerprints of the events an event page shows: its own, its related, its neighbours."""
+    fp = timeline.fingerprints
+    return (fp[event_id], *[fp[e.id] for e in timeline.related[event_id]],
+            *[fp[e.id] for e in timeline.neighbours[event_id] if e])
 
 
 def plan_pages(timeline: Timeline) -> list[PageSpec]:
