@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 
 from . import index, parallel
 from .cache import digest
-from .collect import FACET_KINDS, FILTER_KEYS, FacetValue, Timeline, slugify
+from .collect import FACET_KINDS, FILTER_KEYS, EraMark, FacetValue, Timeline, slugify
 from .load import is_editor_file
 from .model import CATEGORIES, PartialDate, Settings
 from .overview import overview
@@ -74,7 +74,7 @@ def make_environment(settings: Settings, templates: Path = TEMPLATES, today: dt.
     env.filters["json_ld"] = event_json_ld
     env.filters["groupby_initial"] = by_initial
     env.filters["day_label"] = lambda day: PartialDate(day.year, day.month, day.day).label
-    env.globals["card"] = _card_memo(env, settings)
+    env.globals["card_items"] = _card_memo(env, settings)
     return env
 
 
@@ -85,7 +85,7 @@ _cards: dict[str, dict[tuple[str, str], Any]] = {}
 
 def _card_memo(env: jinja2.Environment, settings: Settings):
     """An event's card is the same on every list that shows it, and from build to build while
-    the event's fingerprint (collect.py) is: it is rendered once."""
+    the event's fingerprint (collect.py) is: it is rendered once. Templates get `card_items`."""
     sources = [part for name in env.list_templates(filter_func=_is_template)
                for part in (name, env.loader.get_source(env, name)[0])]
     generation = digest(settings.model_dump_json(), *sources)
@@ -101,7 +101,15 @@ def _card_memo(env: jinja2.Environment, settings: Settings):
             attributes = timeline.filter_data(event) if filterable else {}
             cards[key] = env.get_template("macros.html").module.event_card(event, timeline, heading, attributes)
         return cards[key]
-    return card
+
+    def card_items(entries: list, timeline: Timeline, heading: str = "h3", filterable: bool = False) -> Markup:
+        """A list item per entry: an event's card, or where an era starts or ends (the home page).
+        Joined here rather than in a template loop, whose passes cost more than the stored cards
+        they put out: the home page lists every event."""
+        era_mark = env.get_template("macros.html").module.era_mark
+        return Markup("\n".join(str(era_mark(entry)) if isinstance(entry, EraMark)
+                                else f"<li>{card(entry, timeline, heading, filterable)}</li>" for entry in entries))
+    return card_items
 
 
 def _is_template(name: str) -> bool:
