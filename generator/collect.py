@@ -235,10 +235,10 @@ def _all_related(ordered: list[Event], by_id: dict[str, Event], facet_of: dict[t
     members: _Members | None = None
     memo = {}
     for event in ordered:
-        meta = event.meta
-        lists = [("works", name) for name in meta.works] + [("organizations", name) for name in meta.organizations]
-        key = (day[event.id], tuple(meta.related), tuple(i in by_id for i in meta.related),
-               tuple(lists), tuple(shared[k] for k in lists))
+        meta = event.meta  # its lists and date are in its file, hence in its digest
+        key = (event.digest, tuple([i in by_id for i in meta.related]),
+               tuple([shared[("works", name)] for name in meta.works]),
+               tuple([shared[("organizations", name)] for name in meta.organizations]))
         held = _related_memo.get(event.id)
         if held is None or held[0] != key:
             members = members or _Members.of(facet_of)

@@ -191,7 +191,7 @@ def plan_pages(timeline: Timeline) -> list[PageSpec]:
         for value in values:
             specs.append(PageSpec(f"{value.path}index.html", "facet.html",
                                   {"value": value, "timeline": timeline},
-                                  tuple(fp[e.id] for e in value.events)))
+                                  tuple([fp[e.id] for e in value.events])))
     for page in timeline.pages:
         specs.append(PageSpec(f"{page.slug}/index.html", "page.html", {"page": page, "timeline": timeline},
                               (page.digest,)))

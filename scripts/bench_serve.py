@@ -72,9 +72,9 @@ def measure(url: str, event: Path, runs: int, lines: list[str]) -> None:
             loaded.clear()
             started = time.perf_counter()
             event.write_text(re.sub(r"^title: .*$", f'title: "{title}"', text, count=1, flags=re.M))
-            while True:  # poll every 10 ms: expect() backs off up to 1 s between its checks
-                page.wait_for_timeout(10)
-                if loaded and page.locator("h1").text_content() == title:
+            while True:  # woken by the page's load, not by polling: a poll loop would load the machine it measures
+                page.wait_for_event("domcontentloaded", timeout=60_000)
+                if page.locator("h1").text_content() == title:
                     break
             seconds.append(loaded[-1] - started)  # when the reloaded page's HTML was parsed
             built = [line for line in lines if "pages written" in line][-1].rsplit(" in ", 1)[-1].strip()
