@@ -195,7 +195,7 @@ def _build(content: Path, paths: list[Path], output: Path, overrides: dict[str, 
     site_key = _site_key(content, keys, overrides, today) if store else None
     site = store.site(site_key) if store and site_key else None
     if site:  # every input as it was for the last good build: its pages are the site
-        files = {rel: store.page(key) for rel, key in site.files.items()}
+        files = store.pages(site.files)
         if all(files.values()):
             store.keep_events(keys)
             result = BuildResult(site.problems, events=site.events, events_cached=site.events,
@@ -234,7 +234,7 @@ def _render_site(timeline: collect.Timeline, today: dt.date, store: memo.Cache,
     store.prepare_pages()
     statics = render.static_files()
     keys = dict(zip((spec.path for spec in specs), render.page_keys(specs, env, timeline)))
-    files = {rel: store.page(key) for rel, key in keys.items()}
+    files = store.pages(keys)
     cached = sum(1 for stored in files.values() if stored)
     todo = [spec for spec in specs if files[spec.path] is None]
 
@@ -287,7 +287,7 @@ def _finish(result: BuildResult, files: dict, output: Path, strict: bool, search
         return result
     result.search_key = _search_key(site.files)
     made = f"search={search}"  # what else the output folder holds
-    changes = store.output_changes(output, files, made)
+    changes = store.output_changes(output, files, site.files, made)
     if changes is not None and in_place and not search:  # with search, Pagefind needs the new site whole
         write.update_site(*changes, output)
     elif changes is None or any(changes):

@@ -236,6 +236,11 @@ class Cache:
         self.pages_folder.mkdir(parents=True, exist_ok=True)
         self.bytecode_folder.mkdir(parents=True, exist_ok=True)
 
+    def pages(self, keys: dict[str, str]) -> dict[str, Path | None]:
+        """`page` for each site path's key (a site has thousands: one call)."""
+        page = self.page
+        return {rel: page(key) for rel, key in keys.items()}
+
     def page(self, key: str) -> Path | None:
         """The stored page for a key, if it is still exactly the file that was stored."""
         expected = self.index.pages.get(key)
@@ -302,17 +307,17 @@ class Cache:
         self._used_bundles.add(key)
         self.changed = True
 
-    def output_changes(self, output: Path, files: dict[str, Path], made: str = ""
+    def output_changes(self, output: Path, files: dict[str, Path], keys: dict[str, str], made: str = ""
                        ) -> tuple[dict[str, Path], list[str]] | None:
-        """What the output folder lacks to hold exactly these stored pages: the files to put in
-        (absent, or not the stored file itself: another inode) and the paths to remove. None when
-        the folder is not one this cache wrote, or holds other things (see `made`)."""
+        """What the output folder lacks to hold exactly these stored pages (site path → stored
+        file, and its key): the files to put in (absent, or not the stored file itself: another
+        inode) and the paths to remove. None when the folder is not one this cache wrote, or
+        holds other things (see `made`)."""
         held = self.index.outputs.get(str(output))
         if held is None or held.made != made or not (output / MARKER).is_file():
             return None
-        folder = str(output)
-        changed = {rel: stored for rel, stored in files.items()
-                   if _stat(os.path.join(folder, rel)) != self.index.pages.get(stored.stem)}
+        folder, stats = str(output), self.index.pages
+        changed = {rel: stored for rel, stored in files.items() if _stat(f"{folder}/{rel}") != stats.get(keys[rel])}
         return changed, [rel for rel in held.files if rel not in files]
 
     def save(self, site_key: str | None = None, memo: SiteMemo | None = None,
