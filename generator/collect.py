@@ -227,8 +227,9 @@ _related_memo: dict[str, tuple[tuple, list[str]]] = {}
 
 def _all_related(ordered: list[Event], by_id: dict[str, Event], facet_of: dict[tuple[str, str], FacetValue],
                  day: dict[str, int]) -> dict[str, list[Event]]:
-    """Each event's related events; worked out again only for an event whose own lists, or the
-    members (and their dates) of one of its works or organizations, changed."""
+    """Each event's related events; worked out again only for an event whose file changed, or
+    whose related ids came or went, or where the members (or their dates) of one of its works
+    or organizations changed."""
     global _related_memo
     shared = {key: digest(" ".join(f"{e.id}:{day[e.id]}" for e in value.events))
               for key, value in facet_of.items() if key[0] in ("works", "organizations")}

@@ -268,6 +268,8 @@ def page_keys(specs: list[PageSpec], env: jinja2.Environment, timeline: Timeline
         memo[spec.path] = held if held and held[0] == parts else (parts, digest(*parts))
     _keys = memo
     return [memo[spec.path][1] for spec in specs]
+
+
 def static_files(templates: Path = TEMPLATES) -> dict[str, bytes]:
     folder = templates / "static"
     return {f"static/{p.relative_to(folder).as_posix()}": p.read_bytes()

@@ -97,7 +97,6 @@ class Preview:
             site = "the last good site stays up" if (self.output / "index.html").exists() else "no site until fixed"
             print(f"{what}: build failed, {len(self.problems)} error(s), shown on every page; {site}")
 
-
     def idle(self) -> None:
         """No save for a moment: collect the garbage of the last rebuild, and collect as usual again."""
         if not gc.isenabled():
