@@ -191,7 +191,7 @@ def _build(content: Path, paths: list[Path], output: Path, overrides: dict[str, 
            in_place: bool, store: memo.Cache | None, progress: Progress, written: Callable[[], None]) -> BuildResult:
     today = dt.date.today()
     cwd = os.getcwd()
-    keys = [store.file_key(path, lambda p: _file_key(p, cwd)) for path in paths] if store else None
+    keys = [store.file_key(path, cwd, lambda p: _file_key(p, cwd)) for path in paths] if store else None
     site_key = _site_key(content, keys, overrides, today) if store else None
     site = store.site(site_key) if store and site_key else None
     if site:  # every input as it was for the last good build: its pages are the site

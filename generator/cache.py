@@ -3,14 +3,15 @@
 It lives in `.cache/timeline/` beside the content folder (git-ignored; CI may keep it):
 
 - `index.pickle`: a magic line, the SHA-256 of the payload, then the payload: parsed events
-  (file key → pickled entry), stored pages (page key → size, mtime and inode of the file) and
-  the last site (site key → every output path with its page key, and the problems);
+  (file key → pickled entry), stored pages (page key → size, mtime and inode of the file),
+  the last site (site key → every output path with its page key, and the problems) and each
+  event file's key with the size, times and inode it had (so an unchanged file is not read);
 - `pages/<key>.html`: each rendered page, once; the site's files are hard links to these, so an
   unchanged page is neither rendered nor rewritten.
 
 Nothing in it is trusted: an index whose checksum, format or generator code differ is thrown
-away with every stored page, and a stored page whose size, mtime or inode changed is rendered
-again. The memo stays in memory too, so the live server's repeated builds skip the reading.
+away with every stored page, a stored page whose size, mtime or inode changed is rendered
+again, and an event file whose size, times or inode changed is read and hashed again. The memo stays in memory too, so the live server's repeated builds skip the reading.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pickle
 import shutil
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -32,6 +34,11 @@ MAGIC = b"timeline-cache 2\n"
 DIGEST_BYTES = 32
 LIBRARIES = ("jinja2", "cmarkgfm", "nh3", "pydantic", "pyyaml", "markupsafe", "pagefind", "pagefind-bin")
 Stat = tuple[int, int, int]  # size, mtime_ns, inode
+FileStat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
+# An event file's key is remembered across processes only once the file has not changed for
+# this long before a save: a write within the same tick of the file system's clock as the
+# recorded one could leave size and times as they were (git's "racily clean" files).
+SETTLED_NS = 3_000_000_000
 
 
 def folder_for(content: Path) -> Path:
@@ -113,6 +120,8 @@ class Index:
     sites: dict[str, SiteMemo] = field(default_factory=dict)  # site key → memo (the last one)
     outputs: dict[str, Held] = field(default_factory=dict)  # output folder → what it holds
     bundles: dict[str, dict[str, Stat]] = field(default_factory=dict)  # search key → the bundle's files
+    # (working folder, event file) → its size, times and inode, and its file key (settled files only)
+    files: dict[tuple[str, str], tuple[FileStat, str]] = field(default_factory=dict)
 
 
 class Cache:
@@ -130,11 +139,12 @@ class Cache:
         self.changed = not self.index_file.exists()  # whether save() has anything new to write
         self.index = self._load()
         self._live: dict[str, Any] = {}  # file key → its entry, unpickled (kept while this process runs)
-        self._file_keys: dict[str, tuple[tuple[int, int, int, int], str]] = {}  # path → (stat, file key)
+        self._file_keys = dict(self.index.files)  # as index.files, and the unsettled files too
         self._page_paths: dict[str, Path] = {}  # page key → its stored file
         self._used_events: set[str] = set()
         self._used_pages: set[str] = set()
         self._used_bundles: set[str] = set()
+        self._used_files: set[tuple[str, str]] = set()
 
     @classmethod
     def open(cls, folder: Path) -> Cache:
@@ -143,7 +153,7 @@ class Cache:
         if known and known[1] == _stat(folder / "index.pickle") and known[0].index.code == code_digest():
             cache = known[0]
             cache.note, cache.changed = "", False
-            cache._used_events, cache._used_pages, cache._used_bundles = set(), set(), set()
+            cache._used_events, cache._used_pages, cache._used_bundles, cache._used_files = set(), set(), set(), set()
             return cache
         return cls(folder)
 
@@ -201,20 +211,25 @@ class Cache:
             self._live[key] = pickle.loads(data)
         return self._live[key]
 
-    def file_key(self, path: Path, make: Callable[[Path], str | None]) -> str | None:
-        """`make(path)`, remembered in this process while the file's size, times and inode stay
-        the same (the live server's rebuilds: no need to read every file again on every save)."""
+    def file_key(self, path: Path, cwd: str, make: Callable[[Path], str | None]) -> str | None:
+        """`make(path)` (which depends on the working folder `cwd`), remembered while the file's
+        size, times and inode stay the same: in this process (the live server's rebuilds), and
+        in the index for the next build once the file has settled (see SETTLED_NS). An
+        unchanged file is then neither read nor hashed again."""
         try:
             stat = path.stat()
             seen = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
         except OSError:  # gone or unreadable: `make` reports it
             seen = None
-        known = self._file_keys.get(str(path))
+        name = (cwd, str(path))
+        known = self._file_keys.get(name)
         if seen and known and known[0] == seen:
+            self._used_files.add(name)
             return known[1]
         key = make(path)
         if seen and key:
-            self._file_keys[str(path)] = (seen, key)
+            self._file_keys[name] = (seen, key)
+            self._used_files.add(name)
         return key
 
     def keep_events(self, keys: list[str]) -> None:
@@ -340,14 +355,17 @@ class Cache:
         for key in unused_bundles:
             del index.bundles[key]
             shutil.rmtree(self.bundle_folder(key), ignore_errors=True)
+        self._file_keys = {name: known for name, known in self._file_keys.items() if name in self._used_files}
+        settled = time.time_ns() - SETTLED_NS
+        keys = {name: known for name, known in self._file_keys.items() if max(known[0][1], known[0][2]) < settled}
         sites = {site_key: memo} if site_key and memo else index.sites
         outputs = index.outputs
         if output is not None and files is not None:
             outputs = {str(output): Held(made, {rel: path.name for rel, path in files.items()})}
         if not (self.changed or unused_events or unused_pages or unused_bundles
-                or sites.keys() != index.sites.keys() or outputs != index.outputs):
+                or sites.keys() != index.sites.keys() or outputs != index.outputs or keys != index.files):
             return
-        index.sites, index.outputs = sites, outputs
+        index.sites, index.outputs, index.files = sites, outputs, keys
         self.folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".index-")
         with os.fdopen(fd, "wb") as handle:

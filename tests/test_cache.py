@@ -401,3 +401,34 @@ def test_in_place_with_search_still_swaps_in_an_indexed_site(corpus, tmp_path):
     pipeline.build(corpus, site, in_place=True)
     assert site.stat().st_ino != folder_inode  # a new folder: Pagefind read the whole new site
     assert (site / "pagefind" / "pagefind.js").is_file()
+
+
+def test_a_new_process_reads_only_the_event_files_that_changed(corpus, tmp_path, monkeypatch):
+    """Each event file's key is kept in the index with the file's size, times and inode, once
+    the file has settled: a build in a new process reads and hashes only files changed since."""
+    from generator import build as pipeline
+    from generator import cache
+
+    site = tmp_path / "site"
+    read = []
+    make = pipeline._file_key
+    monkeypatch.setattr(pipeline, "_file_key", lambda path, cwd: read.append(path.name) or make(path, cwd))
+
+    def build_in_new_process() -> None:
+        cache.Cache._open.clear()  # what a new process has: only the index on disk
+        read.clear()
+        assert pipeline.build(corpus, site, search=False).written
+
+    build_in_new_process()
+    assert len(read) == 40
+    build_in_new_process()  # the files were written just now: not settled, so read again
+    assert len(read) == 40
+    monkeypatch.setattr(cache, "SETTLED_NS", 0)
+    build_in_new_process()
+    build_in_new_process()
+    assert read == []
+    event_path(corpus, 20).write_text(event_text(20, title="Changed since"))
+    build_in_new_process()
+    assert read == [event_path(corpus, 20).name]
+    assert "Changed since" in (site / "events" / event_path(corpus, 20).stem / "index.html").read_text()
+    assert_same_as_cold_build(corpus, site, tmp_path)
