@@ -180,7 +180,8 @@ def build(content: Path, output: Path, base_url: str | None = None, strict: bool
     store = memo.Cache.open(memo.folder_for(content)) if use_cache else None
     with store.locked() if store else contextlib.nullcontext():
         paths = _listed.get(str(content)) if same_files else None
-        _listed[str(content)] = paths = paths or load.find_event_files(content)
+        if paths is None:
+            paths = _listed[str(content)] = load.find_event_files(content)
         result = _build(content, paths, output.resolve(), overrides, strict, search, in_place, store,
                         progress or _no_progress, written or (lambda: None))
     result.seconds = time.perf_counter() - started

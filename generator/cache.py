@@ -11,7 +11,8 @@ It lives in `.cache/timeline/` beside the content folder (git-ignored; CI may ke
 
 Nothing in it is trusted: an index whose checksum, format or generator code differ is thrown
 away with every stored page, a stored page whose size, mtime or inode changed is rendered
-again, and an event file whose size, times or inode changed is read and hashed again. The memo stays in memory too, so the live server's repeated builds skip the reading.
+again, and an event file whose size, times or inode changed is read and hashed again. The
+memo stays in memory too, so the live server's repeated builds skip the reading.
 """
 
 from __future__ import annotations
