@@ -17,11 +17,16 @@ import pickle
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
+from . import TEMPLATES, collect, index, load, parallel, write
 from . import cache as memo
-from . import collect, convert, export, index, load, parallel, render, validate, write
 from .problems import Problem, errors
+
+# The stages that parse and render load pydantic, Jinja2 and cmark-gfm (≈ 0.3 s): they are
+# imported where they are needed, so that a build with nothing changed does without them.
+if TYPE_CHECKING:
+    from . import validate
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 PROGRESS_STEP = 100
@@ -76,6 +81,7 @@ class _Parsed:
 
 
 def _parse_event(path: Path, content: Path, today: dt.date, convert_body: bool) -> bytes:
+    from . import convert, validate
     doc = load.load_markdown_file(path, content)
     event, problems = validate.validate_event(doc, content.resolve(), today)
     html = convert.markdown_to_html(event.body) if event and convert_body else None
@@ -112,6 +118,7 @@ def _check(content: Path, today: dt.date, store: memo.Cache | None, convert_bodi
     """Load, validate and (for a build) convert every file, each event file (`paths`, with their
     cache `keys`) through the cache. Returns the valid content, the HTML of every body and how
     many events came from the cache."""
+    from . import convert, validate
     paths = load.find_event_files(content) if paths is None else paths
     keys = keys or [None] * len(paths)
     parsed: list[_Parsed | None] = [None] * len(paths)
@@ -148,7 +155,7 @@ def _site_key(content: Path, event_keys: list[str | None], overrides: dict[str, 
     if None in event_keys:
         return None
     others = [content / "eras.yaml", content / "site.yaml", *load.find_page_files(content),
-              *sorted(p for p in render.TEMPLATES.rglob("*") if p.is_file())]
+              *sorted(p for p in TEMPLATES.rglob("*") if p.is_file())]
     parts: list[str | bytes] = [os.getcwd(), str(content), repr(sorted(overrides.items())), today.isoformat(), *event_keys]
     for path in others:
         parts += [str(path), path.read_bytes() if path.exists() else b"\0missing"]
@@ -230,6 +237,7 @@ def _render_site(timeline: collect.Timeline, today: dt.date, store: memo.Cache,
                  progress: Progress) -> tuple[dict[str, Path], dict[str, str], int]:
     """Every file of the site (a stored page where its key is unchanged, else rendered), each
     file's key, and how many pages came from the cache."""
+    from . import export, render
     specs = render.plan_pages(timeline)
     env = render.make_environment(timeline.settings, today=today, bytecode=store.bytecode_folder)
     store.prepare_pages()
@@ -257,6 +265,7 @@ def _write_uncached(result: BuildResult, timeline: collect.Timeline, today: dt.d
                     progress: Progress, written: Callable[[], None]) -> BuildResult:
     """Without the cache, each page is written into the new site by the process that renders it
     (on every core for a large site), rather than sent back and written afterwards."""
+    from . import export, render
     specs = render.plan_pages(timeline)
     env = render.make_environment(timeline.settings, today=today)
     with write.new_site(output, _search_index(result, None) if search else None) as folder:

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import yaml
 
-from . import __version__, build, reference
+from . import DOCS, __version__, build
 from .collect import slugify
 from .index import IndexFailed
-from .model import CATEGORIES, PartialDate, _check_base_url, _check_url
 from .problems import errors, format_problems
+from .values import CATEGORIES, PartialDate, check_base_url, check_url
 from .write import OutputRefused
 
 OK, CONTENT_PROBLEMS, USAGE = 0, 1, 2
@@ -117,13 +117,14 @@ def cmd_new(args) -> int:
         print(f"timeline new: {path} already exists", file=sys.stderr)
         return USAGE
     path.parent.mkdir(parents=True, exist_ok=True)
-    schema = Path(os.path.relpath(reference.DOCS / "schema.json", path.parent.resolve())).as_posix()
+    schema = Path(os.path.relpath(DOCS / "schema.json", path.parent.resolve())).as_posix()
     path.write_text(new_event_text(args.title, date, args.category, schema), encoding="utf-8")
     print(path)
     return OK
 
 
 def cmd_reference(args) -> int:
+    from . import reference  # pydantic's schema machinery: only for this command
     if args.check:
         outdated = reference.stale(args.output)
         for path in outdated:
@@ -164,9 +165,9 @@ def parser() -> argparse.ArgumentParser:
     p = commands.add_parser("build", help="build the static site", description="Check the content, then build the site.")
     content_option(p)
     p.add_argument("--output", type=Path, default=Path("site"), metavar="DIR", help="the output folder (default: site)")
-    p.add_argument("--base-url", type=_argument(_check_base_url), metavar="URL",
+    p.add_argument("--base-url", type=_argument(check_base_url), metavar="URL",
                    help="where the site is served: /, /repo/ or https://host/repo/ (default: from site.yaml)")
-    p.add_argument("--repository-url", type=_argument(_check_url), metavar="URL",
+    p.add_argument("--repository-url", type=_argument(check_url), metavar="URL",
                    help="the GitHub repository, for edit and correction links (default: from site.yaml)")
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
     p.add_argument("--no-search", action="store_true", help="skip the search index (faster; /search/ will say it is missing)")
@@ -193,7 +194,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("reference", help="write the field reference and JSON Schema from the models",
                             description="Write fields.md and schema.json, generated from generator/model.py.")
-    p.add_argument("--output", type=Path, default=reference.DOCS, metavar="DIR",
+    p.add_argument("--output", type=Path, default=DOCS, metavar="DIR",
                    help="where to write them (default: the docs/ folder of this repository)")
     p.add_argument("--check", action="store_true", help="write nothing; fail if the files there are out of date")
     p.set_defaults(run=cmd_reference)

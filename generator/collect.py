@@ -12,11 +12,14 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .cache import digest
-from .model import CATEGORIES, Era, Settings
-from .validate import Event, Page
+from .values import CATEGORIES
+
+if TYPE_CHECKING:
+    from .model import Era, Settings
+    from .validate import Event, Page
 
 FACET_KINDS: dict[str, tuple[str, str]] = {
     # kind: (plural label, singular label); the kind is also the URL folder

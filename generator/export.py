@@ -22,9 +22,10 @@ import jinja2
 from pydantic import Field
 
 from .collect import Timeline
-from .model import CATEGORIES, EventFrontMatter, Slug, StrictModel
+from .model import EventFrontMatter, Slug, StrictModel
 from .reference import front_matter_schema, json_schema, schema_text
 from .validate import Event
+from .values import CATEGORIES
 
 FEED_LIMIT = 30
 ATOM_NS = "http://www.w3.org/2005/Atom"

@@ -13,10 +13,13 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .collect import FACET_KINDS, Timeline, facet_names
-from .model import CATEGORIES
-from .validate import Event
+from .values import CATEGORIES
+
+if TYPE_CHECKING:
+    from .validate import Event
 
 BUNDLE = "pagefind"  # the folder under the site root; static/search.js imports ../pagefind/pagefind.js
 EVENT_PAGES = "events/*/index.html"  # only these are search results; skipping the rest saves parsing

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .collect import Timeline
-from .model import CATEGORIES, Era
+from .values import CATEGORIES
+
+if TYPE_CHECKING:
+    from .model import Era
 
 BAR_AREA = 140  # px of the tallest bar
 LANE = 20  # px per era label lane

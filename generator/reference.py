@@ -14,7 +14,6 @@ from pydantic import BaseModel
 
 from .model import DATE_RE, SLUG_RE, Era, EventFrontMatter, PageFrontMatter, Settings, Source
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 # Each model with where contributors meet it, in the order the reference lists them.

@@ -13,22 +13,23 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 from urllib.parse import urlsplit
 
 import jinja2
 import jinja2.meta
 from markupsafe import Markup, escape
 
-from . import index, parallel
+from . import TEMPLATES, index, parallel
 from .cache import digest
 from .collect import FACET_KINDS, FILTER_KEYS, EraMark, FacetValue, Timeline, slugify
 from .load import is_editor_file
-from .model import CATEGORIES, PartialDate, Settings
 from .overview import overview
-from .validate import Event
+from .values import CATEGORIES, PartialDate
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+if TYPE_CHECKING:
+    from .model import Settings
+    from .validate import Event
 
 
 @dataclass(frozen=True)

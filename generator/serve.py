@@ -31,10 +31,9 @@ from tornado import web
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
-from . import build, index
+from . import TEMPLATES, build, index
 from .load import display_path, is_editor_file
 from .problems import Problem, errors, format_problems
-from .render import TEMPLATES
 
 PREVIEW_ASSETS = TEMPLATES / "preview"  # served by the preview only, never published
 USAGE = 2

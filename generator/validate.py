@@ -15,8 +15,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .load import KEY, RawDocument, RawSiteFiles
-from .model import CATEGORIES, Era, EventFrontMatter, PageFrontMatter, Settings, SLUG_RE
+from .model import Era, EventFrontMatter, PageFrontMatter, Settings
 from .problems import Problem
+from .values import CATEGORIES, SLUG_RE
 
 M = TypeVar("M", bound=BaseModel)
 FILE_NAME_RE = re.compile(r"^(\d{4}(?:-\d{2}(?:-\d{2})?)?)-[a-z0-9]+(?:-[a-z0-9]+)*$")

@@ -2,7 +2,6 @@
 problems, never an exception."""
 
 import datetime as dt
-import string
 
 import pytest
 import yaml
