@@ -80,10 +80,11 @@ class _Parsed:
         return self.first_day is None or (self.first_day > day) == (self.first_day > self.today)
 
 
-def _parse_event(path: Path, content: Path, today: dt.date, convert_body: bool) -> bytes:
+def _parse_event(path: Path, root: Path, today: dt.date, convert_body: bool) -> bytes:
+    """`root`: the content folder, resolved."""
     from . import convert, validate
-    doc = load.load_markdown_file(path, content)
-    event, problems = validate.validate_event(doc, content.resolve(), today)
+    doc = load.load_markdown_file(path, root)
+    event, problems = validate.validate_event(doc, root, today)
     html = convert.markdown_to_html(event.body) if event and convert_body else None
     first_day = event.meta.date.first_day.toordinal() if event else None
     parsed = _Parsed(doc.display, event, problems, html, first_day, today.toordinal())
@@ -105,11 +106,11 @@ class _FileSeen:
     """An event file for the checks across files: its name, and its raw document read again
     only if a problem must point into it (a missing `related` id), which is rare."""
 
-    def __init__(self, path: Path, display: str, content: Path):
-        self.path, self.display, self._content = path, display, content
+    def __init__(self, path: Path, display: str, root: Path):
+        self.path, self.display, self._root = path, display, root
 
     def problem(self, *args, **kwargs) -> Problem:
-        return load.load_markdown_file(self.path, self._content).problem(*args, **kwargs)
+        return load.load_markdown_file(self.path, self._root).problem(*args, **kwargs)
 
 
 def _check(content: Path, today: dt.date, store: memo.Cache | None, convert_bodies: bool, progress: Progress,
@@ -127,14 +128,15 @@ def _check(content: Path, today: dt.date, store: memo.Cache | None, convert_bodi
             entry = store.event(key) if key else None
             parsed[i] = entry if entry and entry.holds_on(today) else None
     todo = [i for i, entry in enumerate(parsed) if entry is None]
-    work = parallel.map_ordered(lambda path: _parse_event(path, content, today, convert_bodies), [paths[i] for i in todo])
+    root = content.resolve()
+    work = parallel.map_ordered(lambda path: _parse_event(path, root, today, convert_bodies), [paths[i] for i in todo])
     for i, data in zip(todo, _counted(work, "parse", len(todo), progress)):
         parsed[i] = pickle.loads(data)
         if store and keys[i]:
             store.put_event(keys[i], data)
     events = [entry.event for entry in parsed if entry.event]
     problems = [problem for entry in parsed for problem in entry.problems]
-    problems += validate.cross_checks(events, [_FileSeen(p, entry.display, content) for p, entry in zip(paths, parsed)])
+    problems += validate.cross_checks(events, [_FileSeen(p, entry.display, root) for p, entry in zip(paths, parsed)])
     # Eras, settings and pages: few files, validated as `timeline check` does (with no events).
     rest = validate.validate_site_files(load.load_site_files(content))
     html = {entry.event.id: entry.html for entry in parsed if entry.event}

@@ -34,8 +34,9 @@ KEY = "<key>"  # places[(*path, KEY)] is where the key of `path` is written; pla
 class RawDocument:
     """One content file as read: YAML data with the place of each key, and the Markdown body."""
 
-    path: Path  # absolute
+    path: Path  # as given: absolute, or relative to the working folder
     display: str  # as shown in messages
+    real: Path | None = None  # resolved, once the file was found inside the content folder
     data: Any = None
     places: dict[FieldPath, Place] = field(default_factory=dict)
     body: str = ""
@@ -67,13 +68,15 @@ class YamlProblem(Exception):
         self.place, self.message, self.path = place, message, path
 
 
-_scalars = SafeConstructor()
+_SCALARS = SafeConstructor()
 
 _CORE = "tag:yaml.org,2002:"
 _TIMESTAMP = _CORE + "timestamp"
 # Plain YAML values only: `!!binary`, `!!python/...` and custom `!tags` are refused, not guessed at.
 _SCALAR_TAGS = {_CORE + name for name in ("str", "int", "float", "bool", "null")} | {_TIMESTAMP}
 _COLLECTION_TAGS = {_CORE + "map", _CORE + "seq"}
+# Kept as written: text, and dates (the model says why a date is wrong better than YAML does).
+_AS_WRITTEN = {_CORE + "str", _TIMESTAMP}
 
 
 def _place(node: yaml.Node, offset: int) -> Place:
@@ -84,10 +87,10 @@ def _scalar(node: yaml.Node, place: Place, path: FieldPath) -> Any:
     """A plain YAML value (text, number, true/false, null); dates stay text for the model to check."""
     if node.tag not in _SCALAR_TAGS:
         raise YamlProblem(place, f"the YAML tag '{node.tag}' is not allowed; write a plain value", path)
-    if node.tag == _TIMESTAMP:  # the model says why a date is wrong better than YAML does
+    if node.tag in _AS_WRITTEN:
         return node.value
-    try:
-        return _scalars.construct_object(node)
+    try:  # the constructor of the tag itself: construct_object would keep every node it sees
+        return _SCALARS.yaml_constructors[node.tag](_SCALARS, node)
     except yaml.YAMLError as exc:
         raise YamlProblem(place, f"cannot read this value: {getattr(exc, 'problem', None) or exc}", path) from None
     except ValueError:  # Python refuses to turn thousands of digits into a number
@@ -162,9 +165,10 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def _refusal(path: Path, root: Path) -> str | None:
-    """Why a content path may not be read: it leads outside the content folder, or is no plain file."""
-    if not path.resolve().is_relative_to(root.resolve()):
+def _refusal(path: Path, real: Path, root: Path) -> str | None:
+    """Why a content path (resolved: `real`) may not be read: it leads outside the content folder
+    (`root`, resolved), or is no plain file."""
+    if not real.is_relative_to(root):
         if not path.is_symlink():
             return "lies outside the content folder (through a linked folder); refused"
         return f"is a link to a {'folder' if path.is_dir() else 'file'} outside the content folder; refused"
@@ -179,10 +183,12 @@ def _refusal(path: Path, root: Path) -> str | None:
 def _read_text(path: Path, doc: RawDocument, root: Path) -> str | None:
     """The file's text, or None with a problem recorded."""
     try:
-        refusal = _refusal(path, root)
+        real = path.resolve()
+        refusal = _refusal(path, real, root)
         if refusal:
             doc.problems.append(Problem(doc.display, None, None, "", refusal))
             return None
+        doc.real = real
         with path.open("rb") as file:  # never more than the cap, even if the file grew meanwhile
             raw = file.read(MAX_FILE_BYTES + 1)
         if len(raw) > MAX_FILE_BYTES:
@@ -209,7 +215,7 @@ def _yaml_problem(doc: RawDocument, exc: YamlProblem) -> Problem:
 
 
 def load_markdown_file(path: Path, root: Path) -> RawDocument:
-    """A Markdown file with YAML front matter between `---` lines."""
+    """A Markdown file with YAML front matter between `---` lines; `root`: the content folder, resolved."""
     doc = RawDocument(path=path, display=display_path(path))
     text = _read_text(path, doc, root)
     if text is None:
@@ -242,7 +248,7 @@ def load_markdown_file(path: Path, root: Path) -> RawDocument:
 
 
 def load_yaml_file(path: Path, root: Path) -> RawDocument | None:
-    """A whole-YAML content file (eras, settings); None when it does not exist."""
+    """A whole-YAML content file (eras, settings), None when it does not exist; `root` as above."""
     if not path.exists() and not path.is_symlink():
         return None
     doc = RawDocument(path=path, display=display_path(path))
@@ -271,7 +277,8 @@ def find_page_files(content: Path) -> list[Path]:
 
 
 def load_pages(content: Path) -> list[RawDocument]:
-    return [load_markdown_file(path, content) for path in find_page_files(content)]
+    root = content.resolve()
+    return [load_markdown_file(path, root) for path in find_page_files(content)]
 
 
 # What editors write around a save: hidden swap and lock files (vim's .x.swp, emacs's .#x),
@@ -294,8 +301,9 @@ class RawSiteFiles:
 
 def load_site_files(content: Path) -> RawSiteFiles:
     """Pages, eras and settings; the build loads event files one by one, through its cache."""
+    root = content.resolve()
     return RawSiteFiles(
         pages=load_pages(content),
-        eras=load_yaml_file(content / "eras.yaml", content),
-        settings=load_yaml_file(content / "site.yaml", content),
+        eras=load_yaml_file(content / "eras.yaml", root),
+        settings=load_yaml_file(content / "site.yaml", root),
     )

@@ -150,8 +150,7 @@ def validate_event(doc: RawDocument, content_root, today: dt.date) -> tuple[Even
         return None, problems
     event_id = doc.path.stem
     problems += _event_checks(doc, event_id, meta, today)
-    path = doc.path.resolve()  # load keeps the path as given, maybe relative; content_root is resolved
-    relpath = path.relative_to(content_root).as_posix() if path.is_relative_to(content_root) else doc.display
+    relpath = doc.real.relative_to(content_root).as_posix()  # load found it inside; both are resolved
     event = Event(event_id, doc.display, relpath, doc.digest, meta, doc.body, doc.body_line)
     return event, problems
 

@@ -162,3 +162,26 @@ def test_control_characters_in_values_cannot_forge_output_lines(fmt):
     assert len(problems) == 1 and "forged by a contributor" in problems[0]
     assert "\x1b" not in result.stdout + result.stderr
     assert [line for line in output if line.startswith("::")] == ([] if fmt == "text" else problems)
+
+
+def test_reading_front_matter_keeps_no_yaml_node_alive():
+    """A large timeline is read in one process: nothing of one file's YAML may outlive it (the
+    YAML constructor keeps every node it builds until its document is done)."""
+    import gc
+
+    import yaml
+
+    from generator import load
+
+    text = 'title: "A title"\ncount: 12\nratio: 0.5\nflag: true\nnone: null\ndate: 2025-07-17\ntags: [a, b]\n'
+
+    def nodes() -> int:
+        gc.collect()
+        return sum(isinstance(thing, yaml.Node) for thing in gc.get_objects())
+
+    before = nodes()
+    for _ in range(50):
+        data, _places = load.parse_yaml(text)
+    assert data == {"title": "A title", "count": 12, "ratio": 0.5, "flag": True, "none": None,
+                    "date": "2025-07-17", "tags": ["a", "b"]}
+    assert nodes() == before

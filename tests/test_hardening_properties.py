@@ -37,8 +37,9 @@ def event_file(folder, data: bytes):
 
 def assert_valid_or_located(folder, data: bytes):
     path = event_file(folder, data)
-    doc = load.load_markdown_file(path, folder)
-    event, problems = validate.validate_event(doc, folder, TODAY)
+    root = folder.resolve()
+    doc = load.load_markdown_file(path, root)
+    event, problems = validate.validate_event(doc, root, TODAY)
     lines = len(data.decode("utf-8", "replace").splitlines()) + 2  # YAML also breaks lines at NEL, LS, PS
     for problem in problems:
         assert problem.path == doc.display
