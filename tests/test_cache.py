@@ -382,6 +382,29 @@ def test_in_place_rebuilds_change_only_the_changed_files(corpus, tmp_path):
     assert_same_as_cold_build(corpus, site, tmp_path)
 
 
+def test_an_in_place_build_signals_once_the_pages_are_in_and_then_writes_the_data_files(corpus, tmp_path):
+    """The live server reloads the open pages on `written()`: an in-place rebuild calls it once,
+    as soon as the changed pages are in place; the data files and feeds, which no page loads,
+    follow before the build returns. A build that writes a new folder calls it once too."""
+    from generator import build as pipeline
+
+    site = tmp_path / "site"
+    seen = []
+
+    def written() -> None:
+        page = (site / "events" / event_path(corpus, 12).stem / "index.html").read_text()
+        seen.append(("Signalled title" in page, "Signalled title" in (site / "data" / "events.json").read_text()))
+
+    pipeline.build(corpus, site, search=False, in_place=True, written=written)  # no site yet: a new folder
+    assert seen == [(False, False)]
+    event_path(corpus, 12).write_text(event_text(12, title="Signalled title"))
+    seen.clear()
+    assert pipeline.build(corpus, site, search=False, in_place=True, written=written).written
+    assert seen == [(True, False)]
+    assert "Signalled title" in (site / "data" / "events.json").read_text()
+    assert_same_as_cold_build(corpus, site, tmp_path)
+
+
 def test_an_in_place_build_puts_back_a_page_changed_on_disk(corpus, tmp_path):
     from generator import build as pipeline
 
