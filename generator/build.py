@@ -171,7 +171,7 @@ _listed: dict[str, list[Path]] = {}
 def build(content: Path, output: Path, base_url: str | None = None, strict: bool = False,
           repository_url: str | None = None, search: bool = True, use_cache: bool = True,
           progress: Progress | None = None, in_place: bool = False,
-          written: Callable[[], None] | None = None, same_files: bool = False) -> BuildResult:
+          written: Callable[[], None] | None = None, same_files: bool = False, prime: bool = False) -> BuildResult:
     """Check, render, write and index the site; nothing is written when the content has errors,
     and a failed search index (index.IndexFailed) leaves the previous site in place.
 
@@ -181,7 +181,10 @@ def build(content: Path, output: Path, base_url: str | None = None, strict: bool
     `written()` runs once the new site is in place, before the cache is saved (the live server
     reloads the open pages there). `same_files`: the caller knows that no file was added or
     removed since this process last built `content` (the live server's watcher saw files changed
-    in place only), so the event files are not listed again."""
+    in place only), so the event files are not listed again. `prime` (the live server's first
+    build): fill this process's memos for the rebuilds to come even when the whole site is in the
+    cache, so that the first save is as quick as the next: the events are collected and every
+    card is rendered rather than the stored site taken whole."""
     started = time.perf_counter()
     write.check_output(output, content)
     given = {"base_url": base_url, "repository_url": repository_url}
@@ -192,19 +195,20 @@ def build(content: Path, output: Path, base_url: str | None = None, strict: bool
         if paths is None:
             paths = _listed[str(content)] = load.find_event_files(content)
         result = _build(content, paths, output.resolve(), overrides, strict, search, in_place, store,
-                        progress or _no_progress, written or (lambda: None))
+                        progress or _no_progress, written or (lambda: None), prime)
     result.seconds = time.perf_counter() - started
     return result
 
 
 def _build(content: Path, paths: list[Path], output: Path, overrides: dict[str, str], strict: bool, search: bool,
-           in_place: bool, store: memo.Cache | None, progress: Progress, written: Callable[[], None]) -> BuildResult:
+           in_place: bool, store: memo.Cache | None, progress: Progress, written: Callable[[], None],
+           prime: bool = False) -> BuildResult:
     today = dt.date.today()
     cwd = os.getcwd()
     keys = [store.file_key(path, cwd, lambda p: _file_key(p, cwd)) for path in paths] if store else None
     site_key = _site_key(content, keys, overrides, today) if store else None
     site = store.site(site_key) if store and site_key else None
-    if site:  # every input as it was for the last good build: its pages are the site
+    if site and not prime:  # every input as it was for the last good build: its pages are the site
         files = store.pages(site.files)
         if all(files.values()):
             store.keep_events(keys)
@@ -226,7 +230,7 @@ def _build(content: Path, paths: list[Path], output: Path, overrides: dict[str, 
     pages_done = None
     if in_place and not search:  # the live server: the open pages reload before the data files are made
         pages_done, written = _pages_in_place(output, store, written)
-    files, page_keys, result.pages_cached = _render_site(timeline, today, store, progress, pages_done)
+    files, page_keys, result.pages_cached = _render_site(timeline, today, store, progress, pages_done, prime)
     site = memo.SiteMemo(page_keys, valid.problems, len(valid.events))
     return _finish(result, files, output, strict, search, in_place, store, site_key, site, written)
 
@@ -261,7 +265,7 @@ def _holds(search: bool) -> str:
 
 
 def _render_site(timeline: collect.Timeline, today: dt.date, store: memo.Cache, progress: Progress,
-                 pages_done: Callable[[dict[str, Path], dict[str, str]], None] | None = None,
+                 pages_done: Callable[[dict[str, Path], dict[str, str]], None] | None = None, prime: bool = False,
                  ) -> tuple[dict[str, Path], dict[str, str], int]:
     """Every file of the site (a stored page where its key is unchanged, else rendered), each
     file's key, and how many pages came from the cache. `pages_done(files, keys)` sees the pages
@@ -280,6 +284,8 @@ def _render_site(timeline: collect.Timeline, today: dt.date, store: memo.Cache, 
         return store.write_page(keys[todo[n].path], page)
     for spec, stat in zip(todo, _counted(render.render_pages(todo, env, store_page), "render", len(todo), progress)):
         files[spec.path] = store.record_page(keys[spec.path], stat)
+    if prime:
+        render.prime(env, timeline)
     if pages_done:
         pages_done(files, keys)
     # The data files and feeds depend on every event: made again unless nothing changed at all.

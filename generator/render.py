@@ -113,6 +113,16 @@ def _card_memo(env: jinja2.Environment, settings: Settings):
     return card_items
 
 
+def prime(env: jinja2.Environment, timeline: Timeline) -> None:
+    """Fill this process's memos for the rebuilds to come: every template compiled, and every
+    event's card in the two forms the templates list it in: with the home page's filter data,
+    and without (the facet pages)."""
+    for name in env.list_templates(filter_func=_is_template):
+        env.get_template(name)
+    for filterable in (True, False):
+        env.globals["card_items"](timeline.events, timeline, filterable=filterable)
+
+
 def _is_template(name: str) -> bool:
     return name.endswith(".html") and not name.startswith("static/")
 

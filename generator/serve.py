@@ -58,11 +58,13 @@ class Preview:
         self.generation = 0  # counts builds; a page served before the last one is out of date
         self.search_key: str | None = None  # the event pages of the last good build, hashed
 
-    def rebuild(self, what: str, reload: Callable[[bool], None] = lambda built: None, same_files: bool = False) -> None:
+    def rebuild(self, what: str, reload: Callable[[bool], None] = lambda built: None, same_files: bool = False,
+                prime: bool = False) -> None:
         """Build the site into the output folder; keep its errors for the overlay; say what happened.
         `reload(True)` runs as soon as the new site is in place (before the build cache is saved),
         `reload(False)` after a build that wrote nothing (the open pages then show its errors).
-        `same_files`: no file was added or removed since the last rebuild (see build.build)."""
+        `same_files`: no file was added or removed since the last rebuild; `prime`: the first
+        build, which fills the memos of the rebuilds to come (both: see build.build)."""
         started = time.perf_counter()
         result = None
         # No garbage collection from here until the next idle moment (see idle()): on a large site
@@ -77,7 +79,7 @@ class Preview:
             reload(built)
         try:
             result = build.build(self.content, self.output, base_url="/", search=False, in_place=True,
-                                 written=lambda: landed(True), same_files=same_files)
+                                 written=lambda: landed(True), same_files=same_files, prime=prime)
             self.problems = errors(result.problems)
         except jinja2.TemplateError as exc:
             self.problems = [template_problem(exc)]
@@ -332,7 +334,7 @@ def serve(content: Path, host: str = "127.0.0.1", port: int = 8000, open_browser
         print(f"building the site from {display_path(content)} …")
         batches = watch((content, TEMPLATES))
         next(batches)  # the watcher runs: a save from now on is seen
-        preview.rebuild("first build")
+        preview.rebuild("first build", prime=True)
         server.start()
         search.update(preview.search_key)
         print(f"serving {url}  (rebuilds when {display_path(content)} or {display_path(TEMPLATES)} change; "

@@ -405,6 +405,26 @@ def test_an_in_place_build_signals_once_the_pages_are_in_and_then_writes_the_dat
     assert_same_as_cold_build(corpus, site, tmp_path)
 
 
+def test_a_primed_build_fills_the_memos_of_the_rebuilds_to_come_from_a_cached_site(corpus, tmp_path):
+    """The live server's first build is primed: though the cache holds the whole site, the events
+    are collected and every card rendered, so that the first save is as quick as the next."""
+    from generator import build as pipeline
+    from generator import collect, export, render
+
+    build(corpus, tmp_path / "site")  # another process: the cache now holds the whole site
+    preview = tmp_path / "preview"
+    render._cards.clear()
+    collect._related_memo.clear()
+    export._rows.clear()
+    assert pipeline.build(corpus, preview, search=False, in_place=True).written
+    assert render._cards == {} and collect._related_memo == {} and export._rows == {}  # taken whole
+    assert pipeline.build(corpus, preview, search=False, in_place=True, prime=True).written
+    [cards] = render._cards.values()
+    assert len(cards) == 2 * 40  # every card, with and without the home page's filter data
+    assert len(collect._related_memo) == 40 and len(export._rows) == 40
+    assert_same_as_cold_build(corpus, preview, tmp_path)
+
+
 def test_an_in_place_build_puts_back_a_page_changed_on_disk(corpus, tmp_path):
     from generator import build as pipeline
 
