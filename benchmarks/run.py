@@ -15,6 +15,7 @@ in the machine's load during the call moves both. Never used by the tests.
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime as dt
 import os
 import platform
@@ -274,6 +275,9 @@ def main() -> int:
     hugo = hugo_binary()
     if not hugo:
         print("benchmarks: Hugo is not installed (run ../shared/bench/setup.sh); timing ours only", file=sys.stderr)
+    # As an installed package runs: from compiled bytecode, which PYTHONDONTWRITEBYTECODE (set on
+    # some machines) would otherwise leave unwritten, so that every run compiled the modules anew.
+    compileall.compile_dir(ROOT / "generator", quiet=1)
     results = {}
     with tempfile.TemporaryDirectory(prefix="timeline-bench-") as scratch:
         for n in args.sizes:
