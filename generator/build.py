@@ -227,10 +227,7 @@ def _build(content: Path, paths: list[Path], output: Path, overrides: dict[str, 
     timeline = collect.collect(valid.events, valid.eras, valid.pages, settings, html)
     if store is None:
         return _write_uncached(result, timeline, today, output, search, progress, written)
-    pages_done = None
-    if in_place and not search:  # the live server: the open pages reload before the data files are made
-        pages_done, written = _pages_in_place(output, store, written)
-    files, page_keys, result.pages_cached = _render_site(timeline, today, store, progress, pages_done, prime)
+    files, page_keys, result.pages_cached = _render_site(timeline, today, store, progress, prime)
     site = memo.SiteMemo(page_keys, valid.problems, len(valid.events))
     return _finish(result, files, output, strict, search, in_place, store, site_key, site, written)
 
@@ -242,34 +239,10 @@ def _counted(items, stage: str, total: int, progress: Progress):
         yield item
 
 
-def _pages_in_place(output: Path, store: memo.Cache, written: Callable[[], None]
-                    ) -> tuple[Callable[[dict[str, Path], dict[str, str]], None], Callable[[], None]]:
-    """For an in-place build: a hook that puts the changed pages into the output folder the
-    last build wrote and calls `written` (the data files and feeds, which no page loads, follow
-    a moment later; nothing is removed before `_finish`), and what `_finish` calls instead of
-    `written`: `written` itself if the hook could not (a folder the cache did not write)."""
-    done = []
-
-    def put_pages(files: dict[str, Path], keys: dict[str, str]) -> None:
-        changes = store.output_changes(output, files, keys, _holds(search=False))
-        if changes is not None:
-            write.update_site(changes[0], [], output)
-            written()
-            done.append(True)
-    return put_pages, lambda: None if done else written()
-
-
-def _holds(search: bool) -> str:
-    """What else than the pages an output folder holds, for `Cache.output_changes`."""
-    return f"search={search}"
-
-
 def _render_site(timeline: collect.Timeline, today: dt.date, store: memo.Cache, progress: Progress,
-                 pages_done: Callable[[dict[str, Path], dict[str, str]], None] | None = None, prime: bool = False,
-                 ) -> tuple[dict[str, Path], dict[str, str], int]:
+                 prime: bool = False) -> tuple[dict[str, Path], dict[str, str], int]:
     """Every file of the site (a stored page where its key is unchanged, else rendered), each
-    file's key, and how many pages came from the cache. `pages_done(files, keys)` sees the pages
-    before the data files and feeds are made."""
+    file's key, and how many pages came from the cache."""
     from . import export, render
     specs = render.plan_pages(timeline)
     env = render.make_environment(timeline.settings, today=today, bytecode=store.bytecode_folder)
@@ -286,8 +259,6 @@ def _render_site(timeline: collect.Timeline, today: dt.date, store: memo.Cache, 
         files[spec.path] = store.record_page(keys[spec.path], stat)
     if prime:
         render.prime(env, timeline)
-    if pages_done:
-        pages_done(files, keys)
     # The data files and feeds depend on every event: made again unless nothing changed at all.
     made = statics | export.export_files(timeline, env, files)
     for rel, data in made.items():
@@ -333,7 +304,7 @@ def _finish(result: BuildResult, files: dict, output: Path, strict: bool, search
         store.save()
         return result
     result.search_key = _search_key(site.files)
-    made = _holds(search)
+    made = f"search={search}"  # what else the output folder holds
     changes = store.output_changes(output, files, site.files, made)
     if changes is not None and in_place and not search:  # with search, Pagefind needs the new site whole
         write.update_site(*changes, output)
