@@ -183,8 +183,8 @@ def build(content: Path, output: Path, base_url: str | None = None, strict: bool
     removed since this process last built `content` (the live server's watcher saw files changed
     in place only), so the event files are not listed again. `prime` (the live server's first
     build): fill this process's memos for the rebuilds to come even when the whole site is in the
-    cache, so that the first save is as quick as the next: the events are collected and every
-    card is rendered rather than the stored site taken whole."""
+    cache, so that the first save is nearly as quick as the next: the events are collected and
+    every card is rendered rather than the stored site taken whole."""
     started = time.perf_counter()
     write.check_output(output, content)
     given = {"base_url": base_url, "repository_url": repository_url}
