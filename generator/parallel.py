@@ -7,12 +7,11 @@ without fork, and processes that run threads (the live server) take the serial p
 
 from __future__ import annotations
 
-import itertools
 import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 MIN_ITEMS = 400  # below this a pool costs more than it saves
@@ -44,25 +43,19 @@ def _run_chunk(index: int) -> list[Any]:
     return [func(items[i]) for i in chunks[index]]
 
 
-def map_ordered(func: Callable[[Any], Any], items: Sequence[Any], here: Collection[int] = ()) -> Iterator[Any]:
-    """func(item) for every item, in order; across processes when that pays. The items at the
-    indices `here` are run in this process even then, while the pool runs the rest: for what
-    they leave in this process's memos."""
+def map_ordered(func: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[Any]:
+    """func(item) for every item, in order; across processes when that pays."""
     workers = min(cpu_count(), max(1, len(items) // (MIN_ITEMS // 2)))
     if workers < 2 or len(items) < MIN_ITEMS or not _can_fork():
         yield from map(func, items)
         return
-    local = set(here)
-    rest = [i for i in range(len(items)) if i not in local]
-    size = max(1, len(rest) // (workers * CHUNKS_PER_WORKER))
-    chunks = [rest[start:start + size] for start in range(0, len(rest), size)]
+    size = max(1, len(items) // (workers * CHUNKS_PER_WORKER))
+    chunks = [range(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     global _job
     _job = (func, items, chunks)
     try:
         with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_signals) as pool:
-            from_pool = itertools.chain.from_iterable(pool.imap(_run_chunk, range(len(chunks))))
-            done_here = {i: func(items[i]) for i in here}  # while the workers start on theirs
-            for i in range(len(items)):
-                yield done_here.pop(i) if i in done_here else next(from_pool)
+            for results in pool.imap(_run_chunk, range(len(chunks))):
+                yield from results
     finally:
         _job = None

@@ -219,10 +219,7 @@ def render_pages(specs: list[PageSpec], env: jinja2.Environment,
     page, say) across all cores when there are many."""
     for name in {spec.template for spec in specs} | {"macros.html"}:
         env.get_template(name)  # compiled once here, inherited by every worker
-    # The home page shows every event's card: rendered in this process, it leaves them all in
-    # the card memo, so the live server's first rebuild does not render 4000 cards again.
-    home = [i for i, spec in enumerate(specs) if spec.template == "home.html"]
-    return parallel.map_ordered(lambda i: then(i, render_page(specs[i], env)), range(len(specs)), here=home)
+    return parallel.map_ordered(lambda i: then(i, render_page(specs[i], env)), range(len(specs)))
 
 
 # (name, source) → (the templates it extends, imports or includes; the names it reads from outside)
