@@ -178,6 +178,8 @@ def build(content: Path, output: Path, base_url: str | None = None, strict: bool
     `in_place` (the live server, with the cache and without search, which it indexes itself):
     change only the files that changed in an output folder the last build wrote, rather than
     writing a new folder and swapping it in. With search, the new folder is still swapped in.
+    The folder is the caller's own: once this process wrote it, it is taken to hold what the
+    build left there, and only the pages whose keys changed are looked at.
     `written()` runs once the new site is in place, before the cache is saved (the live server
     reloads the open pages there). `same_files`: the caller knows that no file was added or
     removed since this process last built `content` (the live server's watcher saw files changed
@@ -227,7 +229,8 @@ def _build(content: Path, paths: list[Path], output: Path, overrides: dict[str, 
     timeline = collect.collect(valid.events, valid.eras, valid.pages, settings, html)
     if store is None:
         return _write_uncached(result, timeline, today, output, search, progress, written)
-    files, page_keys, result.pages_cached = _render_site(timeline, today, store, progress, prime)
+    placed = store.placed(output, _made(search)) if in_place else None
+    files, page_keys, result.pages_cached = _render_site(timeline, today, store, progress, prime, placed)
     site = memo.SiteMemo(page_keys, valid.problems, len(valid.events))
     return _finish(result, files, output, strict, search, in_place, store, site_key, site, written)
 
@@ -240,16 +243,17 @@ def _counted(items, stage: str, total: int, progress: Progress):
 
 
 def _render_site(timeline: collect.Timeline, today: dt.date, store: memo.Cache, progress: Progress,
-                 prime: bool = False) -> tuple[dict[str, Path], dict[str, str], int]:
+                 prime: bool = False, placed: dict[str, str] | None = None
+                 ) -> tuple[dict[str, Path], dict[str, str], int]:
     """Every file of the site (a stored page where its key is unchanged, else rendered), each
-    file's key, and how many pages came from the cache."""
+    file's key, and how many pages came from the cache. `placed`: see Cache.pages."""
     from . import export, render
     specs = render.plan_pages(timeline)
     env = render.make_environment(timeline.settings, today=today, bytecode=store.bytecode_folder)
     store.prepare_pages()
     statics = render.static_files()
     keys = dict(zip((spec.path for spec in specs), render.page_keys(specs, env, timeline)))
-    files = store.pages(keys)
+    files = store.pages(keys, placed)
     cached = sum(1 for stored in files.values() if stored)
     todo = [spec for spec in specs if files[spec.path] is None]
 
@@ -304,16 +308,24 @@ def _finish(result: BuildResult, files: dict, output: Path, strict: bool, search
         store.save()
         return result
     result.search_key = _search_key(site.files)
-    made = f"search={search}"  # what else the output folder holds
-    changes = store.output_changes(output, files, site.files, made)
+    made = _made(search)
+    placed = store.placed(output, made) if in_place else None
+    changes = store.output_changes(output, files, site.files, made, placed)
+    store.place(output, made, None)  # until the folder is as the build leaves it
     if changes is not None and in_place and not search:  # with search, Pagefind needs the new site whole
         write.update_site(*changes, output)
     elif changes is None or any(changes):
         indexer = _search_index(result, store) if search else None
         write.write_site(files, output, before_swap=indexer)
+    store.place(output, made, site.files)
     written()
     store.save(site_key, site, output, files, made)
     return _mark_written(result, files)
+
+
+def _made(search: bool) -> str:
+    """What the output folder holds besides the site's pages (see Cache.output_changes)."""
+    return f"search={search}"
 
 
 def _search_key(keys: dict[str, str]) -> str | None:

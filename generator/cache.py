@@ -146,6 +146,8 @@ class Cache:
         self._used_pages: set[str] = set()
         self._used_bundles: set[str] = set()
         self._used_files: set[tuple[str, str]] = set()
+        # output folder → the key of every page this process put there (see `placed`)
+        self._placed: dict[str, tuple[str, dict[str, str]]] = {}
 
     @classmethod
     def open(cls, folder: Path) -> Cache:
@@ -252,10 +254,16 @@ class Cache:
         self.pages_folder.mkdir(parents=True, exist_ok=True)
         self.bytecode_folder.mkdir(parents=True, exist_ok=True)
 
-    def pages(self, keys: dict[str, str]) -> dict[str, Path | None]:
-        """`page` for each site path's key (a site has thousands: one call)."""
-        page = self.page
-        return {rel: page(key) for rel, key in keys.items()}
+    def pages(self, keys: dict[str, str], placed: dict[str, str] | None = None) -> dict[str, Path | None]:
+        """`page` for each site path's key (a site has thousands: one call). `placed`: the keys
+        of the pages this process put in the output folder it updates (see `placed`); a page
+        whose key is the same is already there, and its stored file is not checked again."""
+        page, placed = self.page, placed or {}
+        found = {rel: page(key) for rel, key in keys.items() if placed.get(rel) != key}
+        if len(found) < len(keys):
+            self._used_pages.update(key for rel, key in keys.items() if rel not in found)
+            found |= {rel: self.page_path(key) for rel, key in keys.items() if rel not in found}
+        return found
 
     def page(self, key: str) -> Path | None:
         """The stored page for a key, if it is still exactly the file that was stored."""
@@ -323,12 +331,30 @@ class Cache:
         self._used_bundles.add(key)
         self.changed = True
 
-    def output_changes(self, output: Path, files: dict[str, Path], keys: dict[str, str], made: str = ""
-                       ) -> tuple[dict[str, Path], list[str]] | None:
+    def placed(self, output: Path, made: str) -> dict[str, str] | None:
+        """The key of every page in an output folder as this process left it (site path → key),
+        if it wrote or updated the folder last and holds the same things (`made`): the live
+        server's own folder, which nothing else writes. A build then need not check its files."""
+        mark = self._placed.get(str(output))
+        return mark[1] if mark and mark[0] == made else None
+
+    def place(self, output: Path, made: str, keys: dict[str, str] | None) -> None:
+        """Record what an output folder holds once a build put it there (None: it is being changed)."""
+        if keys is None:
+            self._placed.pop(str(output), None)
+        else:
+            self._placed[str(output)] = (made, keys)
+
+    def output_changes(self, output: Path, files: dict[str, Path], keys: dict[str, str], made: str = "",
+                       placed: dict[str, str] | None = None) -> tuple[dict[str, Path], list[str]] | None:
         """What the output folder lacks to hold exactly these stored pages (site path → stored
         file, and its key): the files to put in (absent, or not the stored file itself: another
         inode) and the paths to remove. None when the folder is not one this cache wrote, or
-        holds other things (see `made`)."""
+        holds other things (see `made`). `placed` (see `placed`): the folder as this process
+        left it, taken as it is rather than checked file by file."""
+        if placed is not None:
+            return ({rel: stored for rel, stored in files.items() if placed.get(rel) != keys[rel]},
+                    [rel for rel in placed if rel not in files])
         held = self.index.outputs.get(str(output))
         if held is None or held.made != made or not (output / MARKER).is_file():
             return None
