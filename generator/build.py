@@ -171,7 +171,8 @@ _listed: dict[str, list[Path]] = {}
 def build(content: Path, output: Path, base_url: str | None = None, strict: bool = False,
           repository_url: str | None = None, search: bool = True, use_cache: bool = True,
           progress: Progress | None = None, in_place: bool = False,
-          written: Callable[[], None] | None = None, same_files: bool = False, prime: bool = False) -> BuildResult:
+          written: Callable[[], None] | None = None, same_files: bool = False, prime: bool = False,
+          save_later: bool = False) -> BuildResult:
     """Check, render, write and index the site; nothing is written when the content has errors,
     and a failed search index (index.IndexFailed) leaves the previous site in place.
 
@@ -186,12 +187,15 @@ def build(content: Path, output: Path, base_url: str | None = None, strict: bool
     in place only), so the event files are not listed again. `prime` (the live server's first
     build): fill this process's memos for the rebuilds to come even when the whole site is in the
     cache, so that the first save is nearly as quick as the next: the events are collected and
-    every card is rendered rather than the stored site taken whole."""
+    every card is rendered rather than the stored site taken whole. `save_later` (the live server):
+    the cache's index is written when `save_cache` is called, not at the end of the build."""
     started = time.perf_counter()
     write.check_output(output, content)
     given = {"base_url": base_url, "repository_url": repository_url}
     overrides = {k: v for k, v in given.items() if v is not None}
     store = memo.Cache.open(memo.folder_for(content)) if use_cache else None
+    if store:
+        store.later = save_later
     with store.locked() if store else contextlib.nullcontext():
         paths = _listed.get(str(content)) if same_files else None
         if paths is None:
@@ -200,6 +204,11 @@ def build(content: Path, output: Path, base_url: str | None = None, strict: bool
                         progress or _no_progress, written or (lambda: None), prime)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def save_cache(content: Path) -> None:
+    """Write the cache index that builds with `save_later` left unwritten (if any)."""
+    memo.Cache.save_pending(memo.folder_for(content))
 
 
 def _build(content: Path, paths: list[Path], output: Path, overrides: dict[str, str], strict: bool, search: bool,

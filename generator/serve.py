@@ -80,7 +80,7 @@ class Preview:
             reload(built)
         try:
             result = build.build(self.content, self.output, base_url="/", search=False, in_place=True,
-                                 written=lambda: landed(True), same_files=same_files, prime=prime)
+                                 written=lambda: landed(True), same_files=same_files, prime=prime, save_later=True)
             self.problems = errors(result.problems)
         except jinja2.TemplateError as exc:
             self.problems = [template_problem(exc)]
@@ -100,7 +100,9 @@ class Preview:
             print(f"{what}: build failed, {len(self.problems)} error(s), shown on every page; {site}")
 
     def idle(self) -> None:
-        """No save for a moment: collect the garbage of the last rebuild, and collect as usual again."""
+        """No save for a moment: write the build cache's index (left unwritten so as not to slow
+        the pages reloading), collect the garbage of the last rebuild, and collect as usual again."""
+        build.save_cache(self.content)
         if not gc.isenabled():
             gc.collect()
             gc.enable()
@@ -362,6 +364,7 @@ def serve(content: Path, host: str = "127.0.0.1", port: int = 8000, open_browser
     finally:
         search.stop()
         server.stop()
+        build.save_cache(content)  # the next start finds the cache as the last build left it
         shutil.rmtree(workdir, ignore_errors=True)
     print("stopped")
     return 0

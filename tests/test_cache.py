@@ -514,3 +514,30 @@ def test_a_build_with_nothing_changed_loads_neither_pydantic_nor_jinja2(corpus, 
     event_path(corpus, 3).write_text(event_text(3, title="Edited since"))
     assert loaded() == "loaded: ['cmarkgfm', 'jinja2', 'nh3', 'pydantic']"
     assert loaded() == "loaded: []"
+
+
+def test_a_save_left_for_later_is_made_unless_another_process_saved_meanwhile(corpus, tmp_path):
+    """The live server writes the cache index once saves pause (save_later, then save_cache);
+    if a build in another process wrote the index in between, this process's memo is out of
+    date and its pending save is dropped rather than written over the other one."""
+    from generator import build as pipeline
+    from generator import cache
+
+    index = corpus.parent / ".cache" / "timeline" / "index.pickle"
+    assert pipeline.build(corpus, tmp_path / "site", search=False, in_place=True, save_later=True).written
+    assert not index.exists()
+    pipeline.save_cache(corpus)
+    assert index.exists()
+    written = index.stat().st_mtime_ns, index.read_bytes()
+    pipeline.save_cache(corpus)  # nothing pending: nothing written
+    assert (index.stat().st_mtime_ns, index.read_bytes()) == written
+
+    event_path(corpus, 5).write_text(event_text(5, title="Saved later"))
+    assert pipeline.build(corpus, tmp_path / "site", search=False, in_place=True, save_later=True).written
+    build(corpus, tmp_path / "other")  # another process: it writes the index
+    theirs = index.read_bytes()
+    pipeline.save_cache(corpus)
+    assert index.read_bytes() == theirs
+    cache.Cache._open.clear()
+    result = pipeline.build(corpus, tmp_path / "site", search=False)
+    assert result.events_cached == result.events  # the other process's index holds the edit too

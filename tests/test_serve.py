@@ -391,17 +391,19 @@ def test_the_preview_indexes_again_when_its_bundle_went_missing(tmp_path):
     assert (site / "pagefind" / "pagefind.js").is_file()
 
 
-def test_open_pages_reload_once_the_site_is_in_place_with_the_errors_it_has(fixture_copy, tmp_path, monkeypatch):
-    """The reload is sent before the build cache is saved: by then the server must already say
-    which build the pages show and that its errors are gone (the overlay asks at once)."""
-    from generator import cache
+def test_open_pages_reload_once_the_site_is_in_place_and_the_cache_is_saved_when_idle(fixture_copy, tmp_path,
+                                                                                       monkeypatch):
+    """The reload is sent once the site is in place: by then the server must already say which
+    build the pages show and that its errors are gone (the overlay asks at once). The build
+    cache's index is written only once saves pause, so as not to slow the reloading pages."""
+    from generator import build, cache
     from generator.serve import Preview
 
     content = fixture_copy("minimal")
     preview = Preview(content, tmp_path / "site")
     seen = []
-    save = cache.Cache.save
-    monkeypatch.setattr(cache.Cache, "save", lambda self, *args: (seen.append("saved"), save(self, *args)))
+    write = cache.Cache._save
+    monkeypatch.setattr(cache.Cache, "_save", lambda self, *args: (seen.append("saved"), write(self, *args)))
 
     def reload(built: bool) -> None:
         seen.append((built, preview.generation, len(preview.problems), (preview.output / EVENT_URL / "index.html").exists()))
@@ -409,10 +411,17 @@ def test_open_pages_reload_once_the_site_is_in_place_with_the_errors_it_has(fixt
     event = content / EVENT
     good = event.read_text()
     event.write_text(good.replace("category: production", "category: prodution"))
-    preview.rebuild("broken", reload)
+    preview.rebuild("broken", reload)  # before an idle moment: the first build's save is this one's to make
+    preview.idle()
     event.write_text(good)
     preview.rebuild("fixed", reload)
-    assert seen == [(True, 1, 0, True), "saved", "saved", (False, 2, 1, True), (True, 3, 0, True), "saved"]
+    assert seen == [(True, 1, 0, True), (False, 2, 1, True), "saved", (True, 3, 0, True)]
+    preview.idle()
+    preview.idle()  # nothing built since: nothing to write
+    assert seen[4:] == ["saved"]
+    cache.Cache._open.clear()  # as the next start finds the cache: every event of the last build is in it
+    result = build.build(content, tmp_path / "next", search=False)
+    assert result.written and result.events_cached == result.events > 0
 
 
 def test_garbage_is_collected_when_the_preview_is_idle_not_while_it_rebuilds(fixture_copy, tmp_path, monkeypatch):
