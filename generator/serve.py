@@ -109,8 +109,8 @@ class Preview:
 
 
 class SearchIndex:
-    """The previewed site's search index, made after the open pages reloaded and in the
-    background (Pagefind takes seconds on a large site, and has no incremental mode), into a
+    """The previewed site's search index, made once saves pause (the open pages have reloaded),
+    in the background (Pagefind takes seconds on a large site, and has no incremental mode), into a
     folder of its own that then takes the bundle's place. The next save stops it."""
 
     NEW, OLD = ".pagefind-new", ".pagefind-old"
@@ -350,15 +350,19 @@ def serve(content: Path, host: str = "127.0.0.1", port: int = 8000, open_browser
             print(f"note: listening on {host}: other machines on the network can open the preview")
         if open_browser and not webbrowser.open(url):
             print(f"could not open a browser: open {url} yourself")
+        indexed = True  # whether the search index was asked for since the last rebuild
         for changes in batches:
             if not changes:
                 preview.idle()
+                if not indexed:  # Pagefind uses every core: started sooner, it slows the reloading pages
+                    search.update(preview.search_key)
+                    indexed = True
                 continue
             search.stop()
             preview.rebuild(f"{time.strftime('%H:%M:%S')} {describe(changes)}",
                             lambda built: server.reload(reload_path(changes) if built else "*"),
                             same_files=all(kind == watchfiles.Change.modified for kind, _ in changes))
-            search.update(preview.search_key)
+            indexed = False
     except KeyboardInterrupt:
         pass
     finally:
