@@ -430,4 +430,3 @@ class Cache:
             if _stat(cache.index_file) == known[1]:
                 cache._save(*cache._pending)
             cache._pending = None
-
