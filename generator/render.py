@@ -184,10 +184,13 @@ def _event_inputs(timeline: Timeline, event_id: str) -> tuple[str, ...]:
 def plan_pages(timeline: Timeline) -> list[PageSpec]:
     fp = timeline.fingerprints
     everything = (digest(*fp.values()),)  # pages that show every event: one hash of them all
+    # The index pages and the search page show each facet value's name, link and count, not its events.
+    names = {kind: digest(repr([(v.name, v.slug, len(v.events)) for v in values]))
+             for kind, values in timeline.facets.items()}
     specs = [
         PageSpec("index.html", "home.html", {"timeline": timeline, "overview": overview(timeline)}, everything),
         PageSpec("404.html", "404.html", {"timeline": timeline}, tuple(p.digest for p in timeline.pages)),
-        PageSpec("search/index.html", "search.html", {"timeline": timeline}, everything),
+        PageSpec("search/index.html", "search.html", {"timeline": timeline}, tuple(names.values())),
     ]
     for event in timeline.events:
         prev, next_ = timeline.neighbours[event.id]
@@ -198,7 +201,7 @@ def plan_pages(timeline: Timeline) -> list[PageSpec]:
             _event_inputs(timeline, event.id)))
     for kind, values in timeline.facets.items():
         specs.append(PageSpec(f"{kind}/index.html", "facet_index.html",
-                              {"kind": kind, "values": values, "timeline": timeline}, everything))
+                              {"kind": kind, "values": values, "timeline": timeline}, (names[kind],)))
         for value in values:
             specs.append(PageSpec(f"{value.path}index.html", "facet.html",
                                   {"value": value, "timeline": timeline},

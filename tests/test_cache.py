@@ -374,6 +374,30 @@ def test_in_place_rebuilds_change_only_the_changed_files(corpus, tmp_path):
     assert_same_as_cold_build(corpus, site, tmp_path)
 
 
+def test_the_index_pages_are_rendered_again_only_when_a_name_link_or_count_changes(corpus, tmp_path):
+    """The facet index pages and the search page list each facet value's name, link and count:
+    a title edit leaves them as they were; a new organization changes the organizations index."""
+    from generator import build as pipeline
+
+    site = tmp_path / "site"
+    assert pipeline.build(corpus, site, search=False, in_place=True).written
+    before = files(site)
+    event_path(corpus, 12).write_text(event_text(12, title="A new title"))
+    assert pipeline.build(corpus, site, search=False, in_place=True).written
+    changed = rewritten(before, files(site))
+    assert "index.html" in changed and f"events/{event_path(corpus, 12).stem}/index.html" in changed
+    assert not {"search/index.html", "organizations/index.html", "tags/index.html", "years/index.html"} & changed
+    assert_same_as_cold_build(corpus, site, tmp_path)
+
+    before = files(site)
+    event_path(corpus, 12).write_text(event_text(12, title="A new title").replace(
+        "organizations: [", "organizations: [A New Studio, "))
+    assert pipeline.build(corpus, site, search=False, in_place=True).written
+    changed = rewritten(before, files(site))
+    assert {"organizations/index.html", "search/index.html"} <= changed and "tags/index.html" not in changed
+    assert_same_as_cold_build(corpus, site, tmp_path)
+
+
 def test_an_in_place_build_signals_once_the_whole_site_is_in_place(corpus, tmp_path):
     """The live server reloads the open pages on `written()`: a build calls it once, when the
     changed pages and the data files are in place, whether it writes a new folder or changes
