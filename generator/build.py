@@ -133,7 +133,7 @@ def _check(content: Path, today: dt.date, store: memo.Cache | None, convert_bodi
     for i, data in zip(todo, _counted(work, "parse", len(todo), progress)):
         parsed[i] = pickle.loads(data)
         if store and keys[i]:
-            store.put_event(keys[i], data)
+            store.put_event(keys[i], data, parsed[i])
     events = [entry.event for entry in parsed if entry.event]
     problems = [problem for entry in parsed for problem in entry.problems]
     problems += validate.cross_checks(events, [_FileSeen(p, entry.display, root) for p, entry in zip(paths, parsed)])

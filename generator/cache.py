@@ -243,8 +243,11 @@ class Cache:
         """Keep these entries although this build did not need to read them."""
         self._used_events.update(keys)
 
-    def put_event(self, key: str, data: bytes) -> None:
+    def put_event(self, key: str, data: bytes, entry: Any) -> None:
+        """Store an entry (`data`: pickled) and keep it: the next build in this process gets this
+        very object (collect patches the last timeline when its events are the same objects)."""
         self.index.events[key] = data
+        self._live[key] = entry
         self.changed = True
         self._used_events.add(key)
 

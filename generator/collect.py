@@ -274,8 +274,67 @@ def year_blocks(events: list[Event], eras: list[Era]) -> list[YearBlock]:
     return list(blocks.values())
 
 
+# The last timeline collected in this process (the live server's), for the next collect to patch.
+_last: Timeline | None = None
+
+
 def collect(events: list[Event], eras: list[Era], pages: list[Page], settings: Settings,
             html: dict[str, str]) -> Timeline:
+    """The timeline of these events. When every event changed since the last collect in this
+    process kept its place (its date, its facets, its related ids: an edit of its title, its
+    summary, its account or its sources), the last timeline is patched with the new events
+    rather than collected again: ≈ 5 ms rather than ≈ 0.1 s at 4000 events, for the same timeline."""
+    global _last
+    eras = sorted(eras, key=lambda era: (era.start.first_day, era.id))
+    pages = sorted(pages, key=lambda p: p.slug)
+    _last = (_patched(_last, events, eras, pages, settings, html) if _last else None) or \
+        _collect(events, eras, pages, settings, html)
+    return _last
+
+
+def _place(event: Event) -> tuple:
+    """All of an event that decides where it goes in the timeline and what links to it."""
+    meta = event.meta
+    return (meta.date, meta.end_date, tuple(meta.related), *map(tuple, facet_names(event).values()))
+
+
+def _patched(last: Timeline, events: list[Event], eras: list[Era], pages: list[Page], settings: Settings,
+             html: dict[str, str]) -> Timeline | None:
+    """`last` with each changed event put in place of its old self, if none moved (see collect)."""
+    if len(events) != len(last.events) or eras != last.eras:
+        return None
+    swap: dict[int, Event] = {}  # id() of an event in `last` → the event that replaces it
+    for event in events:
+        was = last.by_id.get(event.id)
+        if was is None or (was is not event and _place(was) != _place(event)):
+            return None
+        if was is not event:
+            swap[id(was)] = event
+    if len(swap) * 4 > len(events):  # a new cache, say: collecting costs as little
+        return None
+
+    def new(event: Event | None) -> Event | None:
+        return swap.get(id(event), event)
+    changed = [new(event) for event in last.events if id(event) in swap]
+    touched = {(kind, name) for event in changed for kind, names in facet_names(event).items() for name in names}
+    facets = {kind: [FacetValue(v.kind, v.name, v.slug, [new(e) for e in v.events]) if (kind, v.name) in touched else v
+                     for v in values] for kind, values in last.facets.items()}
+    facet_of = {(v.kind, v.name): v for values in facets.values() for v in values}
+    fingerprints = dict(last.fingerprints)
+    for event in changed:
+        fingerprints[event.id] = _fingerprint(event, facet_of)
+    years = {str(event.meta.date.year) for event in changed}
+    blocks = [YearBlock(b.year, [new(e) for e in b.events], [new(e) for e in b.entries]) if b.year in years else b
+              for b in last.blocks]
+    return Timeline([new(e) for e in last.events], eras, pages, settings, facets, facet_of,
+                    {i: new(e) for i, e in last.by_id.items()},
+                    {i: (new(a), new(b)) for i, (a, b) in last.neighbours.items()},
+                    {i: [new(e) for e in related] for i, related in last.related.items()},
+                    last.eras_of, html, blocks, fingerprints)
+
+
+def _collect(events: list[Event], eras: list[Era], pages: list[Page], settings: Settings,
+             html: dict[str, str]) -> Timeline:
     ordered = sorted(events, key=event_sort_key)
     facets = _facets(ordered)
     facet_of = {(v.kind, v.name): v for values in facets.values() for v in values}
@@ -286,11 +345,10 @@ def collect(events: list[Event], eras: list[Era], pages: list[Page], settings: S
     }
     day = {e.id: e.meta.date.first_day.toordinal() for e in ordered}
     related = _all_related(ordered, by_id, facet_of, day)
-    eras_sorted = sorted(eras, key=lambda era: (era.start.first_day, era.id))
-    eras_of = {e.id: eras_overlapping(eras_sorted, e) for e in ordered}
+    eras_of = {e.id: eras_overlapping(eras, e) for e in ordered}
     fingerprints = _all_fingerprints(ordered, facet_of)
-    return Timeline(ordered, eras_sorted, sorted(pages, key=lambda p: p.slug), settings, facets, facet_of,
-                    by_id, neighbours, related, eras_of, html, year_blocks(ordered, eras_sorted), fingerprints)
+    return Timeline(ordered, eras, pages, settings, facets, facet_of, by_id, neighbours, related, eras_of, html,
+                    year_blocks(ordered, eras), fingerprints)
 
 
 # The fingerprints of the last collect, kept for the next one in this process (the live

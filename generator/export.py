@@ -193,7 +193,20 @@ def page_url_path(path: str) -> str:
     return path[: -len("index.html")] if path.endswith("index.html") else path
 
 
+# The last build's sitemap, kept for the next one in this process (the live server's), under
+# the base URL and the pages: a save seldom adds or removes a page.
+_sitemap: dict[tuple[str, ...], bytes] = {}
+
+
 def sitemap(html_paths: list[str], abs_url: Callable[[str], str]) -> bytes:
+    key = (abs_url(""), *html_paths)
+    if key not in _sitemap:
+        _sitemap.clear()
+        _sitemap[key] = _sitemap_xml(html_paths, abs_url)
+    return _sitemap[key]
+
+
+def _sitemap_xml(html_paths: list[str], abs_url: Callable[[str], str]) -> bytes:
     # Written as text (escaped as ElementTree would): one element per page is slow to build on a large site.
     urls = "".join(f"  <url>\n    <loc>{escape(_xml(abs_url(url_path)))}</loc>\n  </url>\n" for url_path
                    in sorted(page_url_path(path) for path in html_paths if path != "404.html"))

@@ -285,6 +285,33 @@ def test_in_process_rebuilds_stay_correct_when_what_links_events_changes(corpus,
     assert_same_as_cold_build(corpus, site, tmp_path)
 
 
+@pytest.mark.parametrize("edit", ["title", "body", "sources", "organization"])
+def test_an_edit_that_moves_no_event_patches_the_last_timeline(corpus, tmp_path, monkeypatch, edit):
+    """The live server's rebuild after an edit of an event's prose or sources puts the new event
+    in place of the old in the last timeline rather than collecting it again; an edit that
+    moves it (here: to other organizations) collects it again. The site is a cold build's."""
+    from generator import build as pipeline
+    from generator import collect
+
+    site = tmp_path / "site"
+    assert pipeline.build(corpus, site, search=False, in_place=True).written
+    collected = []
+    full = collect._collect
+    monkeypatch.setattr(collect, "_collect", lambda *args: collected.append(1) or full(*args))
+    path, text = event_path(corpus, 20), event_text(20)
+    if edit == "title":
+        path.write_text(event_text(20, title="Patched in place"))
+    elif edit == "body":
+        path.write_text(event_text(20, body="A new account."))
+    elif edit == "sources":
+        path.write_text(text.replace("https://example.com/20", "https://example.org/report-20"))
+    else:
+        path.write_text(text.replace("organizations: [Eyeline Studios]", "organizations: [Netflix, Runway]"))
+    assert pipeline.build(corpus, site, search=False, in_place=True).written
+    assert collected == ([1] if edit == "organization" else [])
+    assert_same_as_cold_build(corpus, site, tmp_path)
+
+
 def test_a_rebuild_told_no_file_came_or_went_does_not_list_the_event_files_again(corpus, tmp_path, monkeypatch):
     """The live server's watcher says when a save only changed files in place; the edit must
     still show, and the site must be what a cold build makes."""
