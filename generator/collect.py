@@ -283,7 +283,7 @@ def collect(events: list[Event], eras: list[Era], pages: list[Page], settings: S
     """The timeline of these events. When every event changed since the last collect in this
     process kept its place (its date, its facets, its related ids: an edit of its title, its
     summary, its account or its sources), the last timeline is patched with the new events
-    rather than collected again: ≈ 5 ms rather than ≈ 0.1 s at 4000 events, for the same timeline."""
+    rather than collected again: ≈ 13 ms rather than ≈ 0.1 s at 4000 events, for the same timeline."""
     global _last
     eras = sorted(eras, key=lambda era: (era.start.first_day, era.id))
     pages = sorted(pages, key=lambda p: p.slug)

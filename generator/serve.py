@@ -99,10 +99,18 @@ class Preview:
             site = "the last good site stays up" if (self.output / "index.html").exists() else "no site until fixed"
             print(f"{what}: build failed, {len(self.problems)} error(s), shown on every page; {site}")
 
+    def save_cache(self) -> None:
+        """Write the build cache's index, which rebuilds leave unwritten so as not to slow the
+        pages reloading; a failure (a full disk) only means a slower next start."""
+        try:
+            build.save_cache(self.content)
+        except OSError as exc:
+            print(f"build cache not saved: {exc}", file=sys.stderr)
+
     def idle(self) -> None:
-        """No save for a moment: write the build cache's index (left unwritten so as not to slow
-        the pages reloading), collect the garbage of the last rebuild, and collect as usual again."""
-        build.save_cache(self.content)
+        """No save for a moment: write the build cache's index, collect the garbage of the last
+        rebuild, and collect as usual again."""
+        self.save_cache()
         if not gc.isenabled():
             gc.collect()
             gc.enable()
@@ -368,7 +376,7 @@ def serve(content: Path, host: str = "127.0.0.1", port: int = 8000, open_browser
     finally:
         search.stop()
         server.stop()
-        build.save_cache(content)  # the next start finds the cache as the last build left it
+        preview.save_cache()  # the next start finds the cache as the last build left it
         shutil.rmtree(workdir, ignore_errors=True)
     print("stopped")
     return 0

@@ -444,3 +444,17 @@ def test_garbage_is_collected_when_the_preview_is_idle_not_while_it_rebuilds(fix
     finally:
         gc.enable()
     assert seen == [False, False, "collected", True]
+
+
+def test_a_cache_that_cannot_be_saved_does_not_stop_the_preview(fixture_copy, tmp_path, monkeypatch, capsys):
+    from generator import build
+    from generator.serve import Preview
+
+    preview = Preview(fixture_copy("minimal"), tmp_path / "site")
+    preview.rebuild("first")
+
+    def full_disk(content):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(build, "save_cache", full_disk)
+    preview.idle()  # no exception: the server keeps serving
+    assert "build cache not saved: [Errno 28] No space left on device" in capsys.readouterr().err
