@@ -219,13 +219,14 @@ def _build(content: Path, paths: list[Path], output: Path, overrides: dict[str, 
     keys = [store.file_key(path, cwd, lambda p: _file_key(p, cwd)) for path in paths] if store else None
     site_key = _site_key(content, keys, overrides, today) if store else None
     site = store.site(site_key) if store and site_key else None
+    placed = store.placed(output, _made(search)) if store and in_place else None
     if site and not prime:  # every input as it was for the last good build: its pages are the site
-        files = store.pages(site.files)
+        files = store.pages(site.files, placed)
         if all(files.values()):
             store.keep_events(keys)
             result = BuildResult(site.problems, events=site.events, events_cached=site.events,
                                  pages_cached=len(files), cache_note=store.note)
-            return _finish(result, files, output, strict, search, in_place, store, site_key, site, written)
+            return _finish(result, files, output, strict, search, in_place, placed, store, site_key, site, written)
 
     valid, html, events_cached = _check(content, today, store, True, progress, paths, keys)
     result = BuildResult(valid.problems, events=len(valid.events), events_cached=events_cached,
@@ -238,10 +239,9 @@ def _build(content: Path, paths: list[Path], output: Path, overrides: dict[str, 
     timeline = collect.collect(valid.events, valid.eras, valid.pages, settings, html)
     if store is None:
         return _write_uncached(result, timeline, today, output, search, progress, written)
-    placed = store.placed(output, _made(search)) if in_place else None
     files, page_keys, result.pages_cached = _render_site(timeline, today, store, progress, prime, placed)
     site = memo.SiteMemo(page_keys, valid.problems, len(valid.events))
-    return _finish(result, files, output, strict, search, in_place, store, site_key, site, written)
+    return _finish(result, files, output, strict, search, in_place, placed, store, site_key, site, written)
 
 
 def _counted(items, stage: str, total: int, progress: Progress):
@@ -310,15 +310,15 @@ def _mark_written(result: BuildResult, paths: Iterable[str]) -> BuildResult:
 
 
 def _finish(result: BuildResult, files: dict, output: Path, strict: bool, search: bool, in_place: bool,
-            store: memo.Cache, site_key: str | None, site: memo.SiteMemo,
+            placed: dict[str, str] | None, store: memo.Cache, site_key: str | None, site: memo.SiteMemo,
             written: Callable[[], None]) -> BuildResult:
-    """Write and index the site (unless the output already holds exactly these files) and the cache."""
+    """Write and index the site (unless the output already holds exactly these files) and the
+    cache. `placed`: see Cache.placed."""
     if failed(result.problems, strict):
         store.save()
         return result
     result.search_key = _search_key(site.files)
     made = _made(search)
-    placed = store.placed(output, made) if in_place else None
     changes = store.output_changes(output, files, site.files, made, placed)
     store.place(output, made, None)  # until the folder is as the build leaves it
     if changes is not None and in_place and not search:  # with search, Pagefind needs the new site whole

@@ -142,7 +142,7 @@ class Cache:
         self.index = self._load()
         self.later = False  # see save
         self._pending: tuple | None = None  # the arguments of a save left for later
-        Cache._open[folder.resolve()] = (self, on_disk)
+        Cache._open[self.folder] = (self, on_disk)
         self._live: dict[str, Any] = {}  # file key → its entry, unpickled (kept while this process runs)
         self._file_keys = dict(self.index.files)  # as index.files, and the unsettled files too
         self._page_paths: dict[str, Path] = {}  # page key → its stored file
@@ -369,19 +369,21 @@ class Cache:
         changed = {rel: stored for rel, stored in files.items() if _stat(f"{folder}/{rel}") != stats.get(keys[rel])}
         return changed, [rel for rel in held.files if rel not in files]
 
-    def save(self, *args) -> None:
+    def save(self, site_key: str | None = None, memo: SiteMemo | None = None,
+             output: Path | None = None, files: dict[str, Path] | None = None, made: str = "") -> None:
         """Keep what this build used, drop the rest (and its stored pages), write the index
         (unless nothing in it changed: a warm build writes nothing). With `later` set, only
         when `save_pending` is called: the live server saves once no save of a file is coming,
         so that writing the index (≈ 0.1 s at 4000 events) does not compete with the pages
         reloading. A build that opens the cache meanwhile drops the pending save: it saves anew."""
+        args = (site_key, memo, output, files, made)
         if self.later:
             self._pending = args
         else:
             self._save(*args)
 
-    def _save(self, site_key: str | None = None, memo: SiteMemo | None = None,
-              output: Path | None = None, files: dict[str, Path] | None = None, made: str = "") -> None:
+    def _save(self, site_key: str | None, memo: SiteMemo | None, output: Path | None,
+              files: dict[str, Path] | None, made: str) -> None:
         index = self.index
         unused_events = [k for k in index.events if k not in self._used_events]
         unused_pages = [k for k in index.pages if k not in self._used_pages]
