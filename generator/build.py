@@ -268,7 +268,7 @@ def _render_site(timeline: collect.Timeline, today: dt.date, store: memo.Cache, 
 
     def store_page(n: int, page: bytes) -> memo.Stat:  # in the worker: only the file's stat comes back
         return store.write_page(keys[todo[n].path], page)
-    for spec, stat in zip(todo, _counted(render.render_pages(todo, env, store_page), "render", len(todo), progress)):
+    for spec, stat in zip(todo, _counted(render.render_pages(todo, env, timeline, store_page), "render", len(todo), progress)):
         files[spec.path] = store.record_page(keys[spec.path], stat)
     if prime:
         render.prime(env, timeline)
@@ -292,7 +292,7 @@ def _write_uncached(result: BuildResult, timeline: collect.Timeline, today: dt.d
     with write.new_site(output, _search_index(result, None) if search else None) as folder:
         def write_page(i: int, page: bytes) -> None:
             write.write_file(folder, specs[i].path, page)
-        for _ in _counted(render.render_pages(specs, env, write_page), "render", len(specs), progress):
+        for _ in _counted(render.render_pages(specs, env, timeline, write_page), "render", len(specs), progress):
             pass
         paths = [spec.path for spec in specs]
         rest = render.static_files()

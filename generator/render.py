@@ -11,9 +11,9 @@ that a cached build equals a cold one byte for byte.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 import jinja2
@@ -38,6 +38,7 @@ class PageSpec:
     template: str
     context: dict[str, Any]
     inputs: tuple[str, ...]  # digests of the content the page is rendered from
+    cards: list[Event] = field(default_factory=list)  # the events whose cards it lists
 
 
 def base_path(base_url: str) -> str:
@@ -75,52 +76,61 @@ def make_environment(settings: Settings, templates: Path = TEMPLATES, today: dt.
     env.filters["json_ld"] = event_json_ld
     env.filters["groupby_initial"] = by_initial
     env.filters["day_label"] = lambda day: PartialDate(day.year, day.month, day.day).label
-    env.globals["card_items"] = _card_memo(env, settings)
+    env.globals["card_items"] = Cards(env, settings)
     return env
 
 
 # The cards of the last build, kept for the next one in this process (the live server's) under a
 # hash of everything they are made with but the event: the templates and the settings.
-_cards: dict[str, dict[tuple[str, str], Any]] = {}
+_cards: dict[str, dict[str, str]] = {}
 
 
-def _card_memo(env: jinja2.Environment, settings: Settings):
+class Cards:
     """An event's card is the same on every list that shows it, and from build to build while
-    the event's fingerprint (collect.py) is: it is rendered once. Templates get `card_items`."""
-    sources = [part for name in env.list_templates(filter_func=_is_template)
-               for part in (name, env.loader.get_source(env, name)[0])]
-    generation = digest(settings.model_dump_json(), *sources)
-    if generation not in _cards:
-        _cards.clear()
-        _cards[generation] = {}
-    cards = _cards[generation]
+    the event's fingerprint (collect.py) is: it is rendered once. Templates call it as `card_items`."""
 
-    def card(event, timeline: Timeline, heading: str = "h3", filterable: bool = False):
-        """macros.html's event_card; `filterable` adds the data the home page's filter reads."""
-        key = (timeline.fingerprints[event.id], heading, filterable)
-        if key not in cards:
-            attributes = timeline.filter_data(event) if filterable else {}
-            cards[key] = env.get_template("macros.html").module.event_card(event, timeline, heading, attributes)
-        return cards[key]
+    def __init__(self, env: jinja2.Environment, settings: Settings):
+        sources = [part for name in env.list_templates(filter_func=_is_template)
+                   for part in (name, env.loader.get_source(env, name)[0])]
+        generation = digest(settings.model_dump_json(), *sources)
+        if generation not in _cards:
+            _cards.clear()
+            _cards[generation] = {}
+        self._env, self._cards = env, _cards[generation]
 
-    def card_items(entries: list, timeline: Timeline, heading: str = "h3", filterable: bool = False) -> Markup:
+    def fill(self, events: Iterable[Event], timeline: Timeline) -> None:
+        """Render the cards of these events that are not rendered yet, across all cores when
+        there are many: before the pages are, so that no worker renders a card another did."""
+        fingerprints = timeline.fingerprints
+        missing = list({fingerprints[event.id]: event for event in events
+                        if fingerprints[event.id] not in self._cards}.items())
+        macros = self._env.get_template("macros.html").module
+        cards = parallel.map_ordered(lambda item: str(macros.event_card(item[1], timeline)), missing)
+        self._cards.update(zip((fingerprint for fingerprint, _ in missing), cards))
+
+    def __call__(self, entries: list, timeline: Timeline, filterable: bool = False) -> Markup:
         """A list item per entry: an event's card, or where an era starts or ends (the home page).
+        `filterable` puts on each event's item the facet slugs the home page's filter reads.
         Joined here rather than in a template loop, whose passes cost more than the stored cards
         they put out: the home page lists every event."""
-        era_mark = env.get_template("macros.html").module.era_mark
-        return Markup("\n".join(str(era_mark(entry)) if isinstance(entry, EraMark)
-                                else f"<li>{card(entry, timeline, heading, filterable)}</li>" for entry in entries))
-    return card_items
+        self.fill((entry for entry in entries if not isinstance(entry, EraMark)), timeline)
+        era_mark = self._env.get_template("macros.html").module.era_mark
+        fingerprints = timeline.fingerprints
+
+        def item(event: Event) -> str:
+            data = "".join(f' data-{key}="{escape(value)}"' for key, value in timeline.filter_data(event).items()
+                           ) if filterable else ""
+            return f"<li{data}>{self._cards[fingerprints[event.id]]}</li>"
+        return Markup("\n".join(str(era_mark(entry)) if isinstance(entry, EraMark) else item(entry)
+                                for entry in entries))
 
 
 def prime(env: jinja2.Environment, timeline: Timeline) -> None:
     """Fill this process's memos for the rebuilds to come: every template compiled, and every
-    event's card in the two forms the templates list it in: with the home page's filter data,
-    and without (the facet pages)."""
+    event's card."""
     for name in env.list_templates(filter_func=_is_template):
         env.get_template(name)
-    for filterable in (True, False):
-        env.globals["card_items"](timeline.events, timeline, filterable=filterable)
+    env.globals["card_items"].fill(timeline.events, timeline)
 
 
 def _is_template(name: str) -> bool:
@@ -188,7 +198,8 @@ def plan_pages(timeline: Timeline) -> list[PageSpec]:
     names = {kind: digest(repr([(v.name, v.slug, len(v.events)) for v in values]))
              for kind, values in timeline.facets.items()}
     specs = [
-        PageSpec("index.html", "home.html", {"timeline": timeline, "overview": overview(timeline)}, everything),
+        PageSpec("index.html", "home.html", {"timeline": timeline, "overview": overview(timeline)}, everything,
+                 timeline.events),
         PageSpec("404.html", "404.html", {"timeline": timeline}, tuple(p.digest for p in timeline.pages)),
         PageSpec("search/index.html", "search.html", {"timeline": timeline}, tuple(names.values())),
     ]
@@ -205,7 +216,7 @@ def plan_pages(timeline: Timeline) -> list[PageSpec]:
         for value in values:
             specs.append(PageSpec(f"{value.path}index.html", "facet.html",
                                   {"value": value, "timeline": timeline},
-                                  tuple([fp[e.id] for e in value.events])))
+                                  tuple([fp[e.id] for e in value.events]), value.events))
     for page in timeline.pages:
         specs.append(PageSpec(f"{page.slug}/index.html", "page.html", {"page": page, "timeline": timeline},
                               (page.digest,)))
@@ -216,12 +227,13 @@ def render_page(spec: PageSpec, env: jinja2.Environment) -> bytes:
     return env.get_template(spec.template).render(spec.context, page_path=spec.path).encode("utf-8")
 
 
-def render_pages(specs: list[PageSpec], env: jinja2.Environment,
+def render_pages(specs: list[PageSpec], env: jinja2.Environment, timeline: Timeline,
                  then: Callable[[int, bytes], Any] = lambda i, page: page) -> Iterator[Any]:
     """`then(i, page)` for each spec's page, in order, rendered (and `then` run: storing the
     page, say) across all cores when there are many."""
     for name in {spec.template for spec in specs} | {"macros.html"}:
         env.get_template(name)  # compiled once here, inherited by every worker
+    env.globals["card_items"].fill((event for spec in specs for event in spec.cards), timeline)
     return parallel.map_ordered(lambda i: then(i, render_page(specs[i], env)), range(len(specs)))
 
 

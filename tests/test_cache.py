@@ -343,17 +343,18 @@ def test_a_large_site_built_in_parallel_equals_the_cached_rebuild(tmp_path):
     assert_same_as_cold_build(content, site, tmp_path)
 
 
-def test_a_primed_parallel_build_leaves_every_card_in_this_process(tmp_path):
-    """A large build renders its pages in worker processes, whose memos end with them: primed
-    (the live server's first build), it still leaves every card in this one."""
+def test_a_parallel_build_leaves_every_card_in_this_process(tmp_path):
+    """A large build renders its pages in worker processes, whose memos end with them: the cards
+    are rendered before the pages (across the workers too, but sent back), so this process keeps
+    them all for the rebuilds to come."""
     from generator import build as pipeline
     from generator import parallel, render
 
     content = make_corpus(tmp_path, parallel.MIN_ITEMS + 50)
     render._cards.clear()
-    assert pipeline.build(content, tmp_path / "site", search=False, prime=True).written
+    assert pipeline.build(content, tmp_path / "site", search=False).written
     (cards,) = render._cards.values()
-    assert len(cards) == 2 * (parallel.MIN_ITEMS + 50)  # with and without the home page's filter data
+    assert len(cards) == parallel.MIN_ITEMS + 50
 
 
 def test_the_search_index_is_made_again_only_when_an_event_page_changed(corpus, tmp_path):
@@ -462,7 +463,7 @@ def test_a_primed_build_fills_the_memos_of_the_rebuilds_to_come_from_a_cached_si
     assert render._cards == {} and collect._related_memo == {} and export._rows == {}  # taken whole
     assert pipeline.build(corpus, preview, search=False, in_place=True, prime=True).written
     [cards] = render._cards.values()
-    assert len(cards) == 2 * 40  # every card, with and without the home page's filter data
+    assert len(cards) == 40  # every card
     assert len(collect._related_memo) == 40 and len(export._rows) == 40
     assert_same_as_cold_build(corpus, preview, tmp_path)
 

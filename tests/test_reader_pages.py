@@ -111,7 +111,7 @@ def test_home_cards_carry_filter_data_and_a_hidden_form(site):
     home = (site / "index.html").read_text()
     assert re.search(r'<form class="filters" id="filters" hidden', home)
     assert '<p class="filter-status" id="filter-status" role="status"></p>' in home
-    assert re.search(r'data-category="production" data-year="2025" data-organization="netflix eyeline-studios"'
+    assert re.search(r'<li data-category="production" data-year="2025" data-organization="netflix eyeline-studios"'
                      r' data-work="el-eternauta-the-eternaut happy-gilmore-2 billionaires-bunker" data-tag="vfx streaming"',
                      home)
     assert '<option value="sag-aftra">SAG-AFTRA (4)</option>' in home

@@ -8,7 +8,7 @@
   if (!form || !status || !window.URLSearchParams || !window.history.pushState) return;
 
   var selects = Array.prototype.slice.call(form.querySelectorAll("select"));
-  var cards = Array.prototype.slice.call(document.querySelectorAll("article[data-category]"));
+  var items = Array.prototype.slice.call(document.querySelectorAll("li[data-category]"));
   var years = Array.prototype.slice.call(document.querySelectorAll("section[data-year]"));
 
   function hasOption(select, value) {
@@ -39,10 +39,10 @@
     return window.location.pathname + (text ? "?" + text : "");
   }
 
-  function matches(card, state) {
+  function matches(item, state) {
     return selects.every(function (select) {
       var wanted = state[select.name];
-      return !wanted || (card.getAttribute("data-" + select.name) || "").split(" ").indexOf(wanted) !== -1;
+      return !wanted || (item.getAttribute("data-" + select.name) || "").split(" ").indexOf(wanted) !== -1;
     });
   }
 
@@ -50,18 +50,18 @@
     var shown = 0;
     var active = selects.some(function (select) { return state[select.name]; });
     selects.forEach(function (select) { select.value = state[select.name]; });
-    cards.forEach(function (card) {
-      var visible = matches(card, state);
-      card.parentNode.hidden = !visible;
+    items.forEach(function (item) {
+      var visible = matches(item, state);
+      item.hidden = !visible;
       if (visible) shown += 1;
     });
     years.forEach(function (section) {
-      var empty = !section.querySelector("li:not([hidden]) > article[data-category]");
+      var empty = !section.querySelector("li[data-category]:not([hidden])");
       section.hidden = active && empty;
       var link = document.querySelector('[data-year-link="' + section.getAttribute("data-year") + '"]');
       if (link) link.hidden = section.hidden;
     });
-    var total = cards.length;
+    var total = items.length;
     status.textContent = !active ? "Showing all " + total + " events."
       : shown === 0 ? "No events match these filters. Clear a filter to see more."
       : "Showing " + shown + " of " + total + " events.";
