@@ -268,13 +268,15 @@ def _render_site(timeline: collect.Timeline, today: dt.date, store: memo.Cache, 
 
     def store_page(n: int, page: bytes) -> memo.Stat:  # in the worker: only the file's stat comes back
         return store.write_page(keys[todo[n].path], page)
-    for spec, stat in zip(todo, _counted(render.render_pages(todo, env, timeline, store_page), "render", len(todo), progress)):
+    results = render.render_pages(todo, env, timeline, store_page,
+                                  alongside=lambda: export.export_files(timeline, env, [spec.path for spec in specs]))
+    made = next(results)
+    for spec, stat in zip(todo, _counted(results, "render", len(todo), progress)):
         files[spec.path] = store.record_page(keys[spec.path], stat)
     if prime:
         render.prime(env, timeline)
     # The data files and feeds depend on every event: made again unless nothing changed at all.
-    made = statics | export.export_files(timeline, env, files)
-    for rel, data in made.items():
+    for rel, data in (statics | made).items():
         keys[rel] = memo.digest("file", rel, data)
         files[rel] = store.page(keys[rel])
         cached += files[rel] is not None
@@ -289,14 +291,16 @@ def _write_uncached(result: BuildResult, timeline: collect.Timeline, today: dt.d
     from . import export, render
     specs = render.plan_pages(timeline)
     env = render.make_environment(timeline.settings, today=today)
+    paths = [spec.path for spec in specs]
     with write.new_site(output, _search_index(result, None) if search else None) as folder:
         def write_page(i: int, page: bytes) -> None:
             write.write_file(folder, specs[i].path, page)
-        for _ in _counted(render.render_pages(specs, env, timeline, write_page), "render", len(specs), progress):
+        results = render.render_pages(specs, env, timeline, write_page,
+                                      alongside=lambda: export.export_files(timeline, env, paths))
+        rest = next(results)
+        for _ in _counted(results, "render", len(specs), progress):
             pass
-        paths = [spec.path for spec in specs]
-        rest = render.static_files()
-        rest |= export.export_files(timeline, env, [*paths, *rest])
+        rest |= render.static_files()
         for rel, data in rest.items():
             write.write_file(folder, rel, data)
     written()

@@ -228,13 +228,19 @@ def render_page(spec: PageSpec, env: jinja2.Environment) -> bytes:
 
 
 def render_pages(specs: list[PageSpec], env: jinja2.Environment, timeline: Timeline,
-                 then: Callable[[int, bytes], Any] = lambda i, page: page) -> Iterator[Any]:
+                 then: Callable[[int, bytes], Any] = lambda i, page: page,
+                 alongside: Callable[[], Any] | None = None) -> Iterator[Any]:
     """`then(i, page)` for each spec's page, in order, rendered (and `then` run: storing the
-    page, say) across all cores when there are many."""
+    page, say) across all cores when there are many. `alongside()`, another job of the build
+    (the data files, which take as long as a few hundred pages), runs among the pages rather
+    than before or after them; its result comes first."""
     for name in {spec.template for spec in specs} | {"macros.html"}:
         env.get_template(name)  # compiled once here, inherited by every worker
     env.globals["card_items"].fill((event for spec in specs for event in spec.cards), timeline)
-    return parallel.map_ordered(lambda i: then(i, render_page(specs[i], env)), range(len(specs)))
+
+    def job(n: int) -> Any:  # -1: the job alongside
+        return alongside() if n < 0 else then(n, render_page(specs[n], env))
+    return parallel.map_ordered(job, range(-1 if alongside else 0, len(specs)))
 
 
 # (name, source) → (the templates it extends, imports or includes; the names it reads from outside)
