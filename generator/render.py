@@ -38,7 +38,7 @@ class PageSpec:
     template: str
     context: dict[str, Any]
     inputs: tuple[str, ...]  # digests of the content the page is rendered from
-    cards: list[Event] = field(default_factory=list)  # the events whose cards it lists
+    shows: list[Event] = field(default_factory=list)  # the events whose snippets it shows (see Snippets)
 
 
 def base_path(base_url: str) -> str:
@@ -76,39 +76,42 @@ def make_environment(settings: Settings, templates: Path = TEMPLATES, today: dt.
     env.filters["json_ld"] = event_json_ld
     env.filters["groupby_initial"] = by_initial
     env.filters["day_label"] = lambda day: PartialDate(day.year, day.month, day.day).label
-    env.globals["card_items"] = Cards(env, settings)
+    env.globals["snippets"] = Snippets(env, settings)
     return env
 
 
-# The cards of the last build, kept for the next one in this process (the live server's) under a
-# hash of everything they are made with but the event: the templates and the settings.
-_cards: dict[str, dict[str, str]] = {}
+# The snippets of the last build, kept for the next one in this process (the live server's) under
+# a hash of everything they are made with but the event: the templates and the settings.
+_snippets: dict[str, dict[str, tuple[str, str]]] = {}
 
 
-class Cards:
-    """An event's card is the same on every list that shows it, and from build to build while
-    the event's fingerprint (collect.py) is: it is rendered once. Templates call it as `card_items`."""
+class Snippets:
+    """What a page shows of another event is the same on every page that shows it, and from
+    build to build while the event's fingerprint (collect.py) is: its card (on the home page and
+    the facet pages) and its item among an event page's related events. Each is rendered once,
+    from macros.html. Templates call `snippets.cards(…)` and `snippets.related(…)`."""
 
     def __init__(self, env: jinja2.Environment, settings: Settings):
         sources = [part for name in env.list_templates(filter_func=_is_template)
                    for part in (name, env.loader.get_source(env, name)[0])]
         generation = digest(settings.model_dump_json(), *sources)
-        if generation not in _cards:
-            _cards.clear()
-            _cards[generation] = {}
-        self._env, self._cards = env, _cards[generation]
+        if generation not in _snippets:
+            _snippets.clear()
+            _snippets[generation] = {}
+        self._env, self._made = env, _snippets[generation]
 
     def fill(self, events: Iterable[Event], timeline: Timeline) -> None:
-        """Render the cards of these events that are not rendered yet, across all cores when
-        there are many: before the pages are, so that no worker renders a card another did."""
+        """Render the snippets of these events that are not rendered yet, across all cores when
+        there are many: before the pages are, so that no worker renders one another did."""
         fingerprints = timeline.fingerprints
         missing = list({fingerprints[event.id]: event for event in events
-                        if fingerprints[event.id] not in self._cards}.items())
+                        if fingerprints[event.id] not in self._made}.items())
         macros = self._env.get_template("macros.html").module
-        cards = parallel.map_ordered(lambda item: str(macros.event_card(item[1], timeline)), missing)
-        self._cards.update(zip((fingerprint for fingerprint, _ in missing), cards))
+        made = parallel.map_ordered(lambda item: (str(macros.event_card(item[1], timeline)),
+                                                  str(macros.related_item(item[1]))), missing)
+        self._made.update(zip((fingerprint for fingerprint, _ in missing), made))
 
-    def __call__(self, entries: list, timeline: Timeline, filterable: bool = False) -> Markup:
+    def cards(self, entries: list, timeline: Timeline, filterable: bool = False) -> Markup:
         """A list item per entry: an event's card, or where an era starts or ends (the home page).
         `filterable` puts on each event's item the facet slugs the home page's filter reads.
         Joined here rather than in a template loop, whose passes cost more than the stored cards
@@ -120,17 +123,22 @@ class Cards:
         def item(event: Event) -> str:
             data = "".join(f' data-{key}="{escape(value)}"' for key, value in timeline.filter_data(event).items()
                            ) if filterable else ""
-            return f"<li{data}>{self._cards[fingerprints[event.id]]}</li>"
+            return f"<li{data}>{self._made[fingerprints[event.id]][0]}</li>"
         return Markup("\n".join(str(era_mark(entry)) if isinstance(entry, EraMark) else item(entry)
                                 for entry in entries))
 
+    def related(self, events: list[Event], timeline: Timeline) -> Markup:
+        """The list items of an event page's related events."""
+        self.fill(events, timeline)
+        return Markup("\n".join(self._made[timeline.fingerprints[event.id]][1] for event in events))
+
 
 def prime(env: jinja2.Environment, timeline: Timeline) -> None:
-    """Fill this process's memos for the rebuilds to come: every template compiled, and every
-    event's card."""
+    """Fill this process's memos for the rebuilds to come: every template compiled, and the
+    snippets of every event."""
     for name in env.list_templates(filter_func=_is_template):
         env.get_template(name)
-    env.globals["card_items"].fill(timeline.events, timeline)
+    env.globals["snippets"].fill(timeline.events, timeline)
 
 
 def _is_template(name: str) -> bool:
@@ -209,7 +217,7 @@ def plan_pages(timeline: Timeline) -> list[PageSpec]:
             f"events/{event.id}/index.html", "event.html",
             {"event": event, "timeline": timeline, "prev": prev, "next": next_,
              "related": timeline.related[event.id], "eras": timeline.eras_of[event.id]},
-            _event_inputs(timeline, event.id)))
+            _event_inputs(timeline, event.id), timeline.related[event.id]))
     for kind, values in timeline.facets.items():
         specs.append(PageSpec(f"{kind}/index.html", "facet_index.html",
                               {"kind": kind, "values": values, "timeline": timeline}, (names[kind],)))
@@ -236,7 +244,7 @@ def render_pages(specs: list[PageSpec], env: jinja2.Environment, timeline: Timel
     than before or after them; its result comes first."""
     for name in {spec.template for spec in specs} | {"macros.html"}:
         env.get_template(name)  # compiled once here, inherited by every worker
-    env.globals["card_items"].fill((event for spec in specs for event in spec.cards), timeline)
+    env.globals["snippets"].fill((event for spec in specs for event in spec.shows), timeline)
 
     def job(n: int) -> Any:  # -1: the job alongside
         return alongside() if n < 0 else then(n, render_page(specs[n], env))

@@ -343,18 +343,18 @@ def test_a_large_site_built_in_parallel_equals_the_cached_rebuild(tmp_path):
     assert_same_as_cold_build(content, site, tmp_path)
 
 
-def test_a_parallel_build_leaves_every_card_in_this_process(tmp_path):
+def test_a_parallel_build_leaves_every_snippet_in_this_process(tmp_path):
     """A large build renders its pages in worker processes, whose memos end with them: the cards
-    are rendered before the pages (across the workers too, but sent back), so this process keeps
-    them all for the rebuilds to come."""
+    and related items are rendered before the pages (across the workers too, but sent back), so
+    this process keeps them all for the rebuilds to come."""
     from generator import build as pipeline
     from generator import parallel, render
 
     content = make_corpus(tmp_path, parallel.MIN_ITEMS + 50)
-    render._cards.clear()
+    render._snippets.clear()
     assert pipeline.build(content, tmp_path / "site", search=False).written
-    (cards,) = render._cards.values()
-    assert len(cards) == parallel.MIN_ITEMS + 50
+    (snippets,) = render._snippets.values()
+    assert len(snippets) == parallel.MIN_ITEMS + 50
 
 
 def test_the_search_index_is_made_again_only_when_an_event_page_changed(corpus, tmp_path):
@@ -456,14 +456,14 @@ def test_a_primed_build_fills_the_memos_of_the_rebuilds_to_come_from_a_cached_si
 
     build(corpus, tmp_path / "site")  # another process: the cache now holds the whole site
     preview = tmp_path / "preview"
-    render._cards.clear()
+    render._snippets.clear()
     collect._related_memo.clear()
     export._rows.clear()
     assert pipeline.build(corpus, preview, search=False, in_place=True).written
-    assert render._cards == {} and collect._related_memo == {} and export._rows == {}  # taken whole
+    assert render._snippets == {} and collect._related_memo == {} and export._rows == {}  # taken whole
     assert pipeline.build(corpus, preview, search=False, in_place=True, prime=True).written
-    [cards] = render._cards.values()
-    assert len(cards) == 40  # every card
+    [snippets] = render._snippets.values()
+    assert len(snippets) == 40  # every event's card and related item
     assert len(collect._related_memo) == 40 and len(export._rows) == 40
     assert_same_as_cold_build(corpus, preview, tmp_path)
 
