@@ -82,14 +82,15 @@ def make_environment(settings: Settings, templates: Path = TEMPLATES, today: dt.
 
 # The snippets of the last build, kept for the next one in this process (the live server's) under
 # a hash of everything they are made with but the event: the templates and the settings.
-_snippets: dict[str, dict[str, tuple[str, str]]] = {}
+_snippets: dict[str, dict[str, tuple[str, str, str]]] = {}  # fingerprint → card, related item, filter data
 
 
 class Snippets:
     """What a page shows of another event is the same on every page that shows it, and from
     build to build while the event's fingerprint (collect.py) is: its card (on the home page and
-    the facet pages) and its item among an event page's related events. Each is rendered once,
-    from macros.html. Templates call `snippets.cards(…)` and `snippets.related(…)`."""
+    the facet pages, with its facet slugs for the home page's filter) and its item among an event
+    page's related events. Each is rendered once, from macros.html. Templates call
+    `snippets.cards(…)` and `snippets.related(…)`."""
 
     def __init__(self, env: jinja2.Environment, settings: Settings):
         sources = [part for name in env.list_templates(filter_func=_is_template)
@@ -107,8 +108,11 @@ class Snippets:
         missing = list({fingerprints[event.id]: event for event in events
                         if fingerprints[event.id] not in self._made}.items())
         macros = self._env.get_template("macros.html").module
-        made = parallel.map_ordered(lambda item: (str(macros.event_card(item[1], timeline)),
-                                                  str(macros.related_item(item[1]))), missing)
+
+        def make(event: Event) -> tuple[str, str, str]:
+            data = "".join(f' data-{key}="{escape(value)}"' for key, value in timeline.filter_data(event).items())
+            return str(macros.event_card(event, timeline)), str(macros.related_item(event)), data
+        made = parallel.map_ordered(lambda item: make(item[1]), missing)
         self._made.update(zip((fingerprint for fingerprint, _ in missing), made))
 
     def cards(self, entries: list, timeline: Timeline, filterable: bool = False) -> Markup:
@@ -121,9 +125,8 @@ class Snippets:
         fingerprints = timeline.fingerprints
 
         def item(event: Event) -> str:
-            data = "".join(f' data-{key}="{escape(value)}"' for key, value in timeline.filter_data(event).items()
-                           ) if filterable else ""
-            return f"<li{data}>{self._made[fingerprints[event.id]][0]}</li>"
+            card, _, data = self._made[fingerprints[event.id]]
+            return f"<li{data if filterable else ''}>{card}</li>"
         return Markup("\n".join(str(era_mark(entry)) if isinstance(entry, EraMark) else item(entry)
                                 for entry in entries))
 
