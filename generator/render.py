@@ -11,6 +11,7 @@ that a cached build equals a cold one byte for byte.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
@@ -75,6 +76,7 @@ def make_environment(settings: Settings, templates: Path = TEMPLATES, today: dt.
     env.globals["when"] = lambda meta: time_span(meta.date, meta.end_date)
     env.filters["json_ld"] = event_json_ld
     env.filters["groupby_initial"] = by_initial
+    env.filters["groupby_year"] = by_year
     env.filters["day_label"] = lambda day: PartialDate(day.year, day.month, day.day).label
     env.globals["snippets"] = Snippets(env, settings)
     return env
@@ -155,6 +157,12 @@ def time_span(start: PartialDate, end: PartialDate | None = None) -> Markup:
     if end:
         html += f' to <time datetime="{escape(end.iso)}">{escape(end.label)}</time>'
     return Markup(html)
+
+
+def by_year(events: list[Event]) -> list[tuple[int, list[Event]]]:
+    """Events in time order, grouped by year: what Jinja's groupby('meta.date.year') gives, at
+    a fraction of its cost (it looks up each part of the path as an item first)."""
+    return [(year, list(group)) for year, group in itertools.groupby(events, key=lambda e: e.meta.date.year)]
 
 
 def by_initial(values: list[FacetValue]) -> list[tuple[str, list[FacetValue]]]:
