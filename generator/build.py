@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fnmatch
+import gc
 import hashlib
 import os
 import pickle
@@ -148,8 +149,25 @@ def _check(content: Path, today: dt.date, store: memo.Cache | None, convert_bodi
 
 def check(content: Path, today: dt.date | None = None) -> CheckResult:
     """Load and validate: every problem in every file."""
-    valid, _, _ = _check(content, today or dt.date.today(), None, False, _no_progress)
+    with _collector_paused():
+        valid, _, _ = _check(content, today or dt.date.today(), None, False, _no_progress)
     return CheckResult(valid, valid.problems)
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """No cyclic garbage collection while a build runs. A build makes millions of objects and
+    keeps most of them to the end (every event, every card), so each full collection walks them
+    all again for little garbage; in forked workers it also writes to every page of memory they
+    share with this process, which the kernel must then copy. Without it a cold build at 4000
+    events takes about a fifth less time, at the same peak memory. The state is put back as it was."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _site_key(content: Path, event_keys: list[str | None], overrides: dict[str, str], today: dt.date) -> str | None:
@@ -193,15 +211,16 @@ def build(content: Path, output: Path, base_url: str | None = None, strict: bool
     write.check_output(output, content)
     given = {"base_url": base_url, "repository_url": repository_url}
     overrides = {k: v for k, v in given.items() if v is not None}
-    store = memo.Cache.open(memo.folder_for(content)) if use_cache else None
-    if store:
-        store.later = save_later
-    with store.locked() if store else contextlib.nullcontext():
-        paths = _listed.get(str(content)) if same_files else None
-        if paths is None:
-            paths = _listed[str(content)] = load.find_event_files(content)
-        result = _build(content, paths, output.resolve(), overrides, strict, search, in_place, store,
-                        progress or _no_progress, written or (lambda: None), prime)
+    with _collector_paused():
+        store = memo.Cache.open(memo.folder_for(content)) if use_cache else None
+        if store:
+            store.later = save_later
+        with store.locked() if store else contextlib.nullcontext():
+            paths = _listed.get(str(content)) if same_files else None
+            if paths is None:
+                paths = _listed[str(content)] = load.find_event_files(content)
+            result = _build(content, paths, output.resolve(), overrides, strict, search, in_place, store,
+                            progress or _no_progress, written or (lambda: None), prime)
     result.seconds = time.perf_counter() - started
     return result
 

@@ -158,3 +158,30 @@ def test_editor_files_beside_content_are_not_content(fixture_copy):
     result = run_timeline("check", "--content", content, "--strict")
     assert result.returncode == 0, result.stderr
     assert "checked 3 valid event(s)" in result.stderr
+
+
+def test_no_garbage_collection_during_a_build_or_a_check(fixture_copy, monkeypatch):
+    """A build keeps nearly everything it makes to its end: collections would only walk it again.
+    The collector is off while it runs (seen from its progress calls and its checks across
+    files) and back on once it is over."""
+    import gc
+
+    from generator import build as pipeline
+    from generator import validate
+    content = fixture_copy("minimal")
+    seen = []
+    cross_checks = validate.cross_checks
+
+    def watched(*args):
+        seen.append(("check", gc.isenabled()))
+        return cross_checks(*args)
+    monkeypatch.setattr(validate, "cross_checks", watched)
+    assert gc.isenabled()
+    for use_cache in (False, True):
+        site = content.parent / f"site-{use_cache}"
+        pipeline.build(content, site, search=False, use_cache=use_cache,
+                       progress=lambda stage, done, total: seen.append((stage, gc.isenabled())))
+        assert (site / "index.html").exists() and gc.isenabled()
+    assert not pipeline.check(content).problems and gc.isenabled()
+    assert {stage for stage, _ in seen} == {"parse", "render", "check"}
+    assert not any(enabled for _, enabled in seen)
