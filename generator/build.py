@@ -159,8 +159,9 @@ def _collector_paused():
     """No cyclic garbage collection while a build runs. A build makes millions of objects and
     keeps most of them to the end (every event, every card), so each full collection walks them
     all again for little garbage; in forked workers it also writes to every page of memory they
-    share with this process, which the kernel must then copy. Without it a cold build at 4000
-    events takes about a fifth less time, at the same peak memory. The state is put back as it was."""
+    share with this process, which the kernel must then copy. At 4000 events the collections took
+    0.25 s of the main process in a cold build on two cores, and 2 s of 7 in one process; peak
+    memory is the same without them. The state is put back as it was."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import yaml
 
@@ -217,5 +218,15 @@ def main(argv: list[str] | None = None) -> int:
     return args.run(args)
 
 
+def run() -> NoReturn:
+    """The `timeline` command: main(), then the process ends at once. The interpreter's teardown
+    would free every object a build made, one by one (≈ 0.3 s at 4000 events), just before the
+    system takes all the memory back anyway. Each command has cleaned up after itself by then."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
