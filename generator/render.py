@@ -69,7 +69,7 @@ def make_environment(settings: Settings, templates: Path = TEMPLATES, today: dt.
         abs_url=lambda path="": (absolute.rstrip("/") + "/" if absolute else prefix) + path.lstrip("/"),
         today=today or dt.date.today(),
         filter_keys=FILTER_KEYS,
-        search_filters=index.event_filters,
+        search_fields=index.event_fields,
         search_labels=index.filter_labels,
     )
     env.globals["span"] = time_span
