@@ -1,9 +1,12 @@
 """`timeline build` and `timeline new`, read through their output."""
 
+import gc
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 
-from conftest import FIXTURES, run_timeline
+from conftest import FIXTURES, ROOT, run_timeline
 
 
 def build(tmp_path, fixture="minimal", *extra):
@@ -164,8 +167,6 @@ def test_no_garbage_collection_during_a_build_or_a_check(fixture_copy, monkeypat
     """A build keeps nearly everything it makes to its end: collections would only walk it again.
     The collector is off while it runs (seen from its progress calls and its checks across
     files) and back on once it is over."""
-    import gc
-
     from generator import build as pipeline
     from generator import validate
     content = fixture_copy("minimal")
@@ -185,3 +186,21 @@ def test_no_garbage_collection_during_a_build_or_a_check(fixture_copy, monkeypat
     assert not pipeline.check(content).problems and gc.isenabled()
     assert {stage for stage, _ in seen} == {"parse", "render", "check"}
     assert not any(enabled for _, enabled in seen)
+
+
+def test_the_command_collects_no_garbage_and_still_ends_with_its_output_and_status(tmp_path):
+    """`timeline` ends its process with os._exit, skipping the interpreter's teardown (cli.run):
+    what it printed must all be there and its exit status kept; and no collection runs at all."""
+    probe = ("import gc, sys; from generator import cli; "
+             "gc.callbacks.append(lambda phase, info: phase == 'start' and print('collection', file=sys.stderr)); "
+             "cli.run()")
+
+    def timeline(*args):
+        return subprocess.run([sys.executable, "-c", probe, *map(str, args)], cwd=ROOT, capture_output=True,
+                              text=True, timeout=600)
+    built = timeline("build", "--content", FIXTURES / "minimal", "--output", tmp_path / "site", "--no-search")
+    assert built.returncode == 0 and "built 3 events" in built.stdout
+    assert "collection" not in built.stderr
+    failed = timeline("check", "--content", FIXTURES / "bad-category")
+    assert failed.returncode == 1 and "category: 'prodution'" in failed.stderr
+    assert "collection" not in failed.stderr
