@@ -6,8 +6,9 @@ Run it from the project root. The corpus comes from ../shared/bench/make_corpus.
 shared benchmark harness, beside the project here and in CI). Hugo is timed too when the
 harness has installed it (../shared/bench/setup.sh). Standard library only, plus our package.
 
-Each figure is the median of --runs whole-process runs (wall seconds, cpu = user + sys of the
-process and the workers it reaped, peak = largest single process's RSS, from wait4). Ratios
+Each figure is the median of --runs whole-process runs (wall seconds; user CPU and cpu = user +
+sys of the process and the workers it reaped; peak = largest single process's RSS; from wait4).
+User CPU is the steadiest figure on a shared machine, where the kernel's share swings with load. Ratios
 against Hugo are paired: ours and Hugo run in turn and each pair gives one ratio, so a change
 in the machine's load during the call moves both. Never used by the tests.
 """
@@ -34,10 +35,12 @@ MAKE_CORPUS = BENCH / "make_corpus.py"
 TEMPLATE = ROOT / "templates" / "event.html"
 TIMELINE = [sys.executable, "-m", "generator"]
 SERVE_RUNS = 5  # edits timed under serve and in process, whatever --runs says
+Sample = tuple[float, float, float, float]  # wall s, user s, cpu s, peak MiB
+NOT_MEASURED = float("nan")
 
 
-def run(argv: list[str], cwd: Path = ROOT) -> tuple[float, float, float]:
-    """One whole-process run: (wall s, cpu s, peak MiB)."""
+def run(argv: list[str], cwd: Path = ROOT) -> Sample:
+    """One whole-process run."""
     started = time.monotonic()
     proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
@@ -46,10 +49,10 @@ def run(argv: list[str], cwd: Path = ROOT) -> tuple[float, float, float]:
     if status != 0:
         raise SystemExit(f"failed: {' '.join(map(str, argv))}\n{proc.stderr.read().decode()[-2000:]}")
     proc.stderr.close()
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    return wall, usage.ru_utime, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def median_of(samples: list[tuple[float, float, float]]) -> tuple[float, float, float]:
+def median_of(samples: list[Sample]) -> Sample:
     return tuple(statistics.median(column) for column in zip(*samples))
 
 
@@ -75,15 +78,15 @@ class Corpus:
             if path.exists():
                 path.rename(Path(tempfile.mkdtemp(dir=self.trash)) / path.name)
 
-    def build(self, *extra: str) -> tuple[float, float, float]:
+    def build(self, *extra: str) -> Sample:
         return run([*TIMELINE, "build", "--content", str(self.content), "--output", str(self.site), *extra])
 
-    def hugo_pagefind(self) -> tuple[float, float, float]:
+    def hugo_pagefind(self) -> Sample:
         """Pagefind over Hugo's event pages, as run_pagefind.sh does (after hugo_cold)."""
         return run([pagefind_binary(), "--site", "public", "--glob", "events/*/index.html", "--silent"],
                    cwd=self.hugo_root)
 
-    def hugo_cold(self) -> tuple[float, float, float]:
+    def hugo_cold(self) -> Sample:
         for name in ("public", "resources", ".hugo_build.lock", "hugo_cache"):
             self.aside(self.hugo_root / name)
         env_cache = f"HUGO_CACHEDIR={self.hugo_root / 'hugo_cache'}"
@@ -115,8 +118,8 @@ def ratio_row(ratios: list[float]) -> tuple[float, float, float]:
 def measure(corpus: Corpus, runs: int) -> dict[str, object]:
     rows: dict[str, object] = {}
     cold, searched, warm, hugo, pagefind = [], [], [], [], []
-    ratios: dict[str, list[float]] = {"cold, no search / Hugo": [], "cold with search / Hugo + Pagefind": [],
-                                      "warm (empty output) / Hugo cold": []}
+    ratios: dict[str, list[float]] = {"cold, no search / Hugo": [], "cold, no search / Hugo, user CPU": [],
+                                      "cold with search / Hugo + Pagefind": [], "warm (empty output) / Hugo cold": []}
     corpus.build("--no-search")  # warm-up: inputs into the page cache
     for _ in range(runs):  # paired: ours cold (without, with search), Hugo (+ Pagefind), ours warm
         corpus.aside(corpus.site, corpus.cache)
@@ -127,6 +130,7 @@ def measure(corpus: Corpus, runs: int) -> dict[str, object]:
             hugo.append(corpus.hugo_cold())
             pagefind.append(corpus.hugo_pagefind())
             ratios["cold, no search / Hugo"].append(cold[-1][0] / hugo[-1][0])
+            ratios["cold, no search / Hugo, user CPU"].append(cold[-1][1] / hugo[-1][1])
             ratios["cold with search / Hugo + Pagefind"].append(searched[-1][0] / (hugo[-1][0] + pagefind[-1][0]))
         corpus.aside(corpus.site)
         if not corpus.cache.exists():
@@ -203,10 +207,10 @@ print(sorted(times)[len(times) // 2])
 """
 
 
-def in_process_rebuild(corpus: Corpus, runs: int) -> tuple[float, float, float]:
+def in_process_rebuild(corpus: Corpus, runs: int) -> Sample:
     done = subprocess.run([sys.executable, "-c", IN_PROCESS, corpus.content, corpus.site, corpus.an_event(), str(runs)],
                           cwd=ROOT, capture_output=True, text=True, check=True)
-    return float(done.stdout.strip()), float("nan"), float("nan")
+    return float(done.stdout.strip()), NOT_MEASURED, NOT_MEASURED, NOT_MEASURED
 
 
 def pagefind_binary() -> str:
@@ -214,7 +218,7 @@ def pagefind_binary() -> str:
     return str(get_executable())
 
 
-def serve_reload(corpus: Corpus, runs: int) -> tuple[float, float, float]:
+def serve_reload(corpus: Corpus, runs: int) -> Sample:
     """`timeline serve`: from saving one event to the open page showing it, in real Chromium
     (scripts/bench_serve.py; the search index follows in the background and is not waited for)."""
     done = subprocess.run([sys.executable, ROOT / "scripts" / "bench_serve.py", corpus.content, "--runs", str(runs)],
@@ -222,7 +226,7 @@ def serve_reload(corpus: Corpus, runs: int) -> tuple[float, float, float]:
     found = re.search(r"^median ([\d.]+) s", done.stdout, re.M)
     if done.returncode != 0 or not found:
         raise SystemExit(f"benchmarks: scripts/bench_serve.py failed:\n{done.stdout}{done.stderr}")
-    return float(found.group(1)), float("nan"), float("nan")
+    return float(found.group(1)), NOT_MEASURED, NOT_MEASURED, NOT_MEASURED
 
 
 def machine() -> str:
@@ -235,9 +239,8 @@ def machine() -> str:
 
 
 def fmt(value: object) -> str:
-    if isinstance(value, tuple) and len(value) == 3:
-        wall, cpu, peak = value
-        return " | ".join("–" if x != x else f"{x:.2f}" if i < 2 else f"{x:.0f}" for i, x in enumerate((wall, cpu, peak)))
+    if isinstance(value, tuple) and len(value) == 4:
+        return " | ".join("–" if x != x else f"{x:.2f}" if i < 3 else f"{x:.0f}" for i, x in enumerate(value))
     return str(value)
 
 
@@ -245,14 +248,14 @@ def table(results: dict[int, dict[str, object]]) -> str:
     sizes = list(results)
     names = [name for name in results[sizes[0]] if isinstance(results[sizes[0]][name], tuple)
              and not name.startswith("ratio")]
-    lines = ["| measure | N | wall s | cpu s | peak MiB |", "|---|---:|---:|---:|---:|"]
+    lines = ["| measure | N | wall s | user s | cpu s | peak MiB |", "|---|---:|---:|---:|---:|---:|"]
     for name in names:
         for n in sizes:
             if name in results[n]:
                 lines.append(f"| {name} | {n} | {fmt(results[n][name])} |")
     ratios = [name for name in results[sizes[0]] if name.startswith("ratio")]
     if ratios:
-        lines += ["", "| paired ratio (wall) | N | median | min | max |", "|---|---:|---:|---:|---:|"]
+        lines += ["", "| paired ratio | N | median | min | max |", "|---|---:|---:|---:|---:|"]
         for name in ratios:
             for n in sizes:
                 median, low, high = results[n][name]
@@ -289,8 +292,9 @@ def main() -> int:
         f"Made by `benchmarks/run.py --runs {args.runs}` on {dt.date.today().isoformat()}.",
         f"Machine: {machine()}.",
         "",
-        "Median of the runs; cpu = user + sys of the build and its worker processes; peak = the",
+        "Median of the runs; user and cpu (user + sys) of the build and its worker processes; peak = the",
         "largest single process's RSS. Warm builds keep `.cache/timeline/` beside the content folder.",
+        "Ratios are of wall time unless they say otherwise.",
         "",
         table(results),
         "",
