@@ -1,8 +1,13 @@
 """Run one function over many items on every core, results in the items' order.
 
-Workers are forked, so the function and its data (the timeline, the Jinja environment) are
-inherited rather than pickled; only each item's result travels back. Small jobs, platforms
-without fork, and processes that run threads (the live server) take the serial path.
+This process works too, beside one forked worker per other core: each takes the next chunk
+of items when it is free. Workers are forked, so the function and its data (the timeline,
+the Jinja environment) are inherited rather than pickled; only each chunk's results travel
+back. A worker pays for every page of memory it writes to, even of what it inherited (reading
+an object writes its reference count): on a machine whose memory faults are dear, one worker
+fewer, its share done here in memory this process already holds, saves more kernel time than
+the worker's own share of the work. Small jobs, platforms without fork, and processes that
+run threads (the live server) take the serial path.
 """
 
 from __future__ import annotations
@@ -15,9 +20,9 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 MIN_ITEMS = 400  # below this a pool costs more than it saves
-CHUNKS_PER_WORKER = 8  # small enough to balance uneven items (a home page vs an event page)
+CHUNKS_PER_PROCESS = 8  # small enough to balance uneven items (a home page vs an event page)
 
-_job: tuple[Callable[[Any], Any], Sequence[Any], list[range]] | None = None
+_job: tuple[Callable[[Any], Any], Sequence[Any], list[range], Any] | None = None
 
 
 def cpu_count() -> int:
@@ -38,24 +43,51 @@ def _worker_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _run_chunk(index: int) -> list[Any]:
-    func, items, chunks = _job
+def _claim() -> int | None:
+    """The next chunk no process has taken yet, taken; None when none is left."""
+    _, _, chunks, taken = _job
+    with taken.get_lock():
+        index = taken.value
+        if index >= len(chunks):
+            return None
+        taken.value = index + 1
+    return index
+
+
+def _run(index: int) -> list[Any]:
+    func, items, chunks, _ = _job
     return [func(items[i]) for i in chunks[index]]
+
+
+def _run_next(_: int) -> tuple[int, list[Any]] | None:
+    """In a worker: the next chunk and its results, or None when every chunk is taken."""
+    index = _claim()
+    return None if index is None else (index, _run(index))
 
 
 def map_ordered(func: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[Any]:
     """func(item) for every item, in order; across processes when that pays."""
-    workers = min(cpu_count(), max(1, len(items) // (MIN_ITEMS // 2)))
-    if workers < 2 or len(items) < MIN_ITEMS or not _can_fork():
+    processes = min(cpu_count(), max(1, len(items) // (MIN_ITEMS // 2)))
+    if processes < 2 or len(items) < MIN_ITEMS or not _can_fork():
         yield from map(func, items)
         return
-    size = max(1, len(items) // (workers * CHUNKS_PER_WORKER))
+    size = max(1, len(items) // (processes * CHUNKS_PER_PROCESS))
     chunks = [range(start, min(start + size, len(items))) for start in range(0, len(items), size)]
+    context = multiprocessing.get_context("fork")
     global _job
-    _job = (func, items, chunks)
+    _job = (func, items, chunks, context.Value("q", 0))
     try:
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_signals) as pool:
-            for results in pool.imap(_run_chunk, range(len(chunks))):
-                yield from results
+        with context.Pool(processes - 1, initializer=_worker_signals) as pool:
+            # a task per chunk, so that the workers alone could take them all
+            from_workers = pool.imap_unordered(_run_next, range(len(chunks)))
+            done: dict[int, list[Any]] = {}
+            for index in range(len(chunks)):
+                while index not in done:
+                    mine = _claim()
+                    if mine is not None:
+                        done[mine] = _run(mine)
+                    elif (result := next(from_workers)) is not None:
+                        done[result[0]] = result[1]
+                yield from done.pop(index)
     finally:
         _job = None
