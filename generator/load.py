@@ -190,7 +190,12 @@ def _read_text(path: Path, doc: RawDocument, root: Path) -> str | None:
             return None
         doc.real = real
         with path.open("rb") as file:  # never more than the cap, even if the file grew meanwhile
-            raw = file.read(MAX_FILE_BYTES + 1)
+            # A read of the file's size: a read of the cap would allocate (and fault in) a
+            # megabyte for every few kilobytes of event.
+            size = os.fstat(file.fileno()).st_size
+            raw = file.read(min(size, MAX_FILE_BYTES) + 1)
+            if size < len(raw) <= MAX_FILE_BYTES:  # it grew since
+                raw += file.read(MAX_FILE_BYTES + 1 - len(raw))
         if len(raw) > MAX_FILE_BYTES:
             doc.problems.append(Problem(doc.display, None, None, "",
                                         f"is over the limit of {MAX_FILE_BYTES:,} bytes; shorten it"))

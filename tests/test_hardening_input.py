@@ -120,6 +120,26 @@ def test_a_file_over_the_size_cap_is_refused(tmp_path):
     assert COMPANION_MESSAGE in result.stderr
 
 
+
+def test_a_file_that_grew_after_its_size_was_read_is_read_whole_and_capped(tmp_path, monkeypatch):
+    """A file is read by its size, then to its end if it grew meanwhile, never past the cap."""
+    from generator import load
+
+    real_fstat = os.fstat
+
+    class Smaller:  # as if the file had been 10 bytes when its size was asked
+        def __init__(self, fd):
+            self.st_size = min(real_fstat(fd).st_size, 10)
+
+    monkeypatch.setattr(load.os, "fstat", Smaller)
+    event = tmp_path / "events/2025/2025-07-17-netflix-el-eternauta.md"
+    event.parent.mkdir(parents=True)
+    event.write_bytes((FIXTURES / "minimal" / EVENT).read_bytes())
+    doc = load.load_markdown_file(event, tmp_path.resolve())
+    assert not doc.problems and doc.data["title"].startswith("Netflix says El Eternauta")
+    event.write_text("---\ntitle: x\n---\n" + "word " * 220_000)
+    assert "is over the limit" in load.load_markdown_file(event, tmp_path.resolve()).problems[0].message
+
 def test_links_that_lead_outside_the_content_folder_are_refused(tmp_path):
     secret = tmp_path / "secret.md"
     secret.write_text((FIXTURES / "minimal" / EVENT).read_text())
