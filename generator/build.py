@@ -86,7 +86,7 @@ def _parse_event(path: Path, root: Path, today: dt.date, convert_body: bool) -> 
     from . import convert, validate
     doc = load.load_markdown_file(path, root)
     event, problems = validate.validate_event(doc, root, today)
-    html = convert.markdown_to_html(event.body) if event and convert_body else None
+    html = convert.markdown_to_html(doc.body) if event and convert_body else None
     first_day = event.meta.date.first_day.toordinal() if event else None
     parsed = _Parsed(doc.display, event, problems, html, first_day, today.toordinal())
     return pickle.dumps(parsed, pickle.HIGHEST_PROTOCOL)

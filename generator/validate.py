@@ -29,9 +29,7 @@ class Event:
     display: str  # the file as shown in messages
     relpath: str  # the file relative to the content folder, for edit links
     digest: str
-    meta: EventFrontMatter
-    body: str  # Markdown
-    body_line: int
+    meta: EventFrontMatter  # the body is not kept: only its HTML is shown, and it travels between processes
 
 
 @dataclass(frozen=True)
@@ -151,7 +149,7 @@ def validate_event(doc: RawDocument, content_root, today: dt.date) -> tuple[Even
     event_id = doc.path.stem
     problems += _event_checks(doc, event_id, meta, today)
     relpath = doc.real.relative_to(content_root).as_posix()  # load found it inside; both are resolved
-    event = Event(event_id, doc.display, relpath, doc.digest, meta, doc.body, doc.body_line)
+    event = Event(event_id, doc.display, relpath, doc.digest, meta)
     return event, problems
 
 
