@@ -47,6 +47,15 @@ def _local_images_only(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
+# Made once: nh3.clean would build the same sanitizer, its allowlists included, for every body.
+_CLEANER = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    url_schemes=URL_SCHEMES,
+    attribute_filter=_local_images_only,
+    link_rel="noopener noreferrer nofollow",
+)
+
 _HEADING_TAG = re.compile(r"<(/?)h([1-6])\b")
 
 
@@ -55,6 +64,8 @@ def close_heading_gaps(html: str) -> str:
     sections (as most writers do) still follows the page's h1 in order."""
     levels = sorted({int(level) for _, level in _HEADING_TAG.findall(html)})
     renumber = {level: min(2 + rank, 6) for rank, level in enumerate(levels)}
+    if all(level == new for level, new in renumber.items()):
+        return html  # already in order from h2, as most bodies are
     return _HEADING_TAG.sub(lambda m: f"<{m[1]}h{renumber[int(m[2])]}", html)
 
 
@@ -62,12 +73,4 @@ def markdown_to_html(text: str) -> str:
     """Safe HTML for a Markdown body: no script, no event handler, no javascript: or data: URL."""
     # Raw HTML is let through here (UNSAFE) so that nh3, not cmark, decides what stays.
     html = cmarkgfm.markdown_to_html_with_extensions(text, options=Options.CMARK_OPT_UNSAFE, extensions=EXTENSIONS)
-    html = close_heading_gaps(html)
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=URL_SCHEMES,
-        attribute_filter=_local_images_only,
-        link_rel="noopener noreferrer nofollow",
-    )
+    return _CLEANER.clean(close_heading_gaps(html))

@@ -204,3 +204,11 @@ def test_the_command_collects_no_garbage_and_still_ends_with_its_output_and_stat
     failed = timeline("check", "--content", FIXTURES / "bad-category")
     assert failed.returncode == 1 and "category: 'prodution'" in failed.stderr
     assert "collection" not in failed.stderr
+
+
+def test_body_headings_follow_the_page_title_without_skipped_levels():
+    from generator.convert import markdown_to_html
+
+    assert markdown_to_html("# Top\n\n### Deep\n") == "<h2>Top</h2>\n<h3>Deep</h3>\n"
+    assert markdown_to_html("## Already\n\n### In order\n") == "<h2>Already</h2>\n<h3>In order</h3>\n"
+    assert markdown_to_html("#### Alone\n") == "<h2>Alone</h2>\n"
