@@ -81,15 +81,17 @@ class _Parsed:
         return self.first_day is None or (self.first_day > day) == (self.first_day > self.today)
 
 
-def _parse_event(path: Path, root: Path, today: dt.date, convert_body: bool) -> bytes:
-    """`root`: the content folder, resolved."""
+def _parse_event(path: Path, root: Path, today: dt.date, convert_body: bool, pickled: bool) -> _Parsed | bytes:
+    """`root`: the content folder, resolved. `pickled`: the result as the cache stores it (and,
+    made in a worker, as it travels back, pickled once); else as is, which costs nothing when
+    this process made it."""
     from . import convert, validate
     doc = load.load_markdown_file(path, root)
     event, problems = validate.validate_event(doc, root, today)
     html = convert.markdown_to_html(doc.body) if event and convert_body else None
     first_day = event.meta.date.first_day.toordinal() if event else None
     parsed = _Parsed(doc.display, event, problems, html, first_day, today.toordinal())
-    return pickle.dumps(parsed, pickle.HIGHEST_PROTOCOL)
+    return pickle.dumps(parsed, pickle.HIGHEST_PROTOCOL) if pickled else parsed
 
 
 def _file_key(path: Path, cwd: str) -> str | None:
@@ -130,11 +132,13 @@ def _check(content: Path, today: dt.date, store: memo.Cache | None, convert_bodi
             parsed[i] = entry if entry and entry.holds_on(today) else None
     todo = [i for i, entry in enumerate(parsed) if entry is None]
     root = content.resolve()
-    work = parallel.map_ordered(lambda path: _parse_event(path, root, today, convert_bodies), [paths[i] for i in todo])
-    for i, data in zip(todo, _counted(work, "parse", len(todo), progress)):
-        parsed[i] = pickle.loads(data)
+    pickled = store is not None
+    work = parallel.map_ordered(lambda path: _parse_event(path, root, today, convert_bodies, pickled),
+                                [paths[i] for i in todo])
+    for i, result in zip(todo, _counted(work, "parse", len(todo), progress)):
+        parsed[i] = pickle.loads(result) if pickled else result
         if store and keys[i]:
-            store.put_event(keys[i], data, parsed[i])
+            store.put_event(keys[i], result, parsed[i])
     events = [entry.event for entry in parsed if entry.event]
     problems = [problem for entry in parsed for problem in entry.problems]
     problems += validate.cross_checks(events, [_FileSeen(p, entry.display, root) for p, entry in zip(paths, parsed)])
