@@ -7,8 +7,10 @@ shared benchmark harness, beside the project here and in CI). Hugo is timed too 
 harness has installed it (../shared/bench/setup.sh). Standard library only, plus our package.
 
 Each figure is the median of --runs whole-process runs (wall seconds; user CPU and cpu = user +
-sys of the process and the workers it reaped; peak = largest single process's RSS; from wait4).
-User CPU is the steadiest figure on a shared machine, where the kernel's share swings with load. Ratios
+sys of the process and the workers it reaped; peak = largest single process's RSS; faults = the
+minor page faults of them all, each a page of memory touched for the first time; from wait4).
+User CPU and faults are the steadiest figures on a shared machine, where the kernel's share
+swings with load (and, on a virtual machine, a fault's cost with the host's). Ratios
 against Hugo are paired: ours and Hugo run in turn and each pair gives one ratio, so a change
 in the machine's load during the call moves both. Never used by the tests.
 """
@@ -35,7 +37,7 @@ MAKE_CORPUS = BENCH / "make_corpus.py"
 TEMPLATE = ROOT / "templates" / "event.html"
 TIMELINE = [sys.executable, "-m", "generator"]
 SERVE_RUNS = 5  # edits timed under serve and in process, whatever --runs says
-Sample = tuple[float, float, float, float]  # wall s, user s, cpu s, peak MiB
+Sample = tuple[float, float, float, float, float]  # wall s, user s, cpu s, peak MiB, page faults
 NOT_MEASURED = float("nan")
 
 
@@ -49,7 +51,7 @@ def run(argv: list[str], cwd: Path = ROOT) -> Sample:
     if status != 0:
         raise SystemExit(f"failed: {' '.join(map(str, argv))}\n{proc.stderr.read().decode()[-2000:]}")
     proc.stderr.close()
-    return wall, usage.ru_utime, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    return wall, usage.ru_utime, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, usage.ru_minflt
 
 
 def median_of(samples: list[Sample]) -> Sample:
@@ -210,7 +212,7 @@ print(sorted(times)[len(times) // 2])
 def in_process_rebuild(corpus: Corpus, runs: int) -> Sample:
     done = subprocess.run([sys.executable, "-c", IN_PROCESS, corpus.content, corpus.site, corpus.an_event(), str(runs)],
                           cwd=ROOT, capture_output=True, text=True, check=True)
-    return float(done.stdout.strip()), NOT_MEASURED, NOT_MEASURED, NOT_MEASURED
+    return float(done.stdout.strip()), NOT_MEASURED, NOT_MEASURED, NOT_MEASURED, NOT_MEASURED
 
 
 def pagefind_binary() -> str:
@@ -226,7 +228,7 @@ def serve_reload(corpus: Corpus, runs: int) -> Sample:
     found = re.search(r"^median ([\d.]+) s", done.stdout, re.M)
     if done.returncode != 0 or not found:
         raise SystemExit(f"benchmarks: scripts/bench_serve.py failed:\n{done.stdout}{done.stderr}")
-    return float(found.group(1)), NOT_MEASURED, NOT_MEASURED, NOT_MEASURED
+    return float(found.group(1)), NOT_MEASURED, NOT_MEASURED, NOT_MEASURED, NOT_MEASURED
 
 
 def machine() -> str:
@@ -239,8 +241,10 @@ def machine() -> str:
 
 
 def fmt(value: object) -> str:
-    if isinstance(value, tuple) and len(value) == 4:
-        return " | ".join("–" if x != x else f"{x:.2f}" if i < 3 else f"{x:.0f}" for i, x in enumerate(value))
+    if isinstance(value, tuple) and len(value) == 5:
+        *seconds, peak, faults = value
+        return " | ".join("–" if x != x else text for x, text in
+                          [*((x, f"{x:.2f}") for x in seconds), (peak, f"{peak:.0f}"), (faults, f"{faults / 1000:.0f}k")])
     return str(value)
 
 
@@ -248,7 +252,7 @@ def table(results: dict[int, dict[str, object]]) -> str:
     sizes = list(results)
     names = [name for name in results[sizes[0]] if isinstance(results[sizes[0]][name], tuple)
              and not name.startswith("ratio")]
-    lines = ["| measure | N | wall s | user s | cpu s | peak MiB |", "|---|---:|---:|---:|---:|---:|"]
+    lines = ["| measure | N | wall s | user s | cpu s | peak MiB | faults |", "|---|---:|---:|---:|---:|---:|---:|"]
     for name in names:
         for n in sizes:
             if name in results[n]:
@@ -293,7 +297,8 @@ def main() -> int:
         f"Machine: {machine()}.",
         "",
         "Median of the runs; user and cpu (user + sys) of the build and its worker processes; peak = the",
-        "largest single process's RSS. Warm builds keep `.cache/timeline/` beside the content folder.",
+        "largest single process's RSS; faults = minor page faults of them all (pages of memory touched",
+        "for the first time). Warm builds keep `.cache/timeline/` beside the content folder.",
         "Ratios are of wall time unless they say otherwise.",
         "",
         table(results),
