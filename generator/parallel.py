@@ -3,11 +3,11 @@
 This process works too, beside one forked worker per other core: each takes the next chunk
 of items when it is free. Workers are forked, so the function and its data (the timeline,
 the Jinja environment) are inherited rather than pickled; only each chunk's results travel
-back. A worker pays for every page of memory it writes to, even of what it inherited (reading
-an object writes its reference count): on a machine whose memory faults are dear, one worker
-fewer, its share done here in memory this process already holds, saves more kernel time than
-the worker's own share of the work. Small jobs, platforms without fork, and processes that
-run threads (the live server) take the serial path.
+back. A worker copies every page of memory it writes to, inherited ones included (reading an
+object writes its reference count), so this process doing a worker's share in memory it
+already holds spares those copies: a cold build at 4000 events faults a fifth fewer pages than
+with a worker per core. Small jobs, platforms without fork, and processes that run threads
+(the live server) take the serial path.
 """
 
 from __future__ import annotations

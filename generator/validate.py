@@ -29,7 +29,7 @@ class Event:
     display: str  # the file as shown in messages
     relpath: str  # the file relative to the content folder, for edit links
     digest: str
-    meta: EventFrontMatter  # the body is not kept: only its HTML is shown, and it travels between processes
+    meta: EventFrontMatter  # no Markdown body: the build keeps its HTML, and the body would only travel between processes
 
 
 @dataclass(frozen=True)
