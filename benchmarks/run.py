@@ -243,8 +243,8 @@ def machine() -> str:
 def fmt(value: object) -> str:
     if isinstance(value, tuple) and len(value) == 5:
         *seconds, peak, faults = value
-        return " | ".join("–" if x != x else text for x, text in
-                          [*((x, f"{x:.2f}") for x in seconds), (peak, f"{peak:.0f}"), (faults, f"{faults / 1000:.0f}k")])
+        cells = [f"{x:.2f}" for x in seconds] + [f"{peak:.0f}", f"{faults / 1000:.0f}k"]
+        return " | ".join("–" if x != x else cell for x, cell in zip(value, cells))
     return str(value)
 
 

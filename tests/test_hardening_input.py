@@ -120,7 +120,6 @@ def test_a_file_over_the_size_cap_is_refused(tmp_path):
     assert COMPANION_MESSAGE in result.stderr
 
 
-
 def test_a_file_that_grew_after_its_size_was_read_is_read_whole_and_capped(tmp_path, monkeypatch):
     """A file is read by its size, then to its end if it grew meanwhile, never past the cap."""
     from generator import load
