@@ -135,6 +135,16 @@ def _event_checks(doc: RawDocument, event_id: str, meta: EventFrontMatter, today
         problems.append(doc.problem(("end_date",), f"'{meta.end_date}' is before the date '{meta.date}'"))
     if meta.date.first_day > today:
         problems.append(doc.problem(("date",), f"'{meta.date}' is in the future", "warning"))
+    for key in ("checked", "added"):
+        value = getattr(meta, key)
+        if value is None:
+            continue
+        if value.day is None:
+            problems.append(doc.problem((key,), f"'{value}' must be a day, written YYYY-MM-DD"))
+        elif value.first_day > today:
+            problems.append(doc.problem((key,), f"'{value}' is in the future"))
+        elif value.last_day < meta.date.first_day:
+            problems.append(doc.problem((key,), f"'{value}' is before the event's date '{meta.date}'"))
     if event_id in meta.related:
         problems.append(doc.problem(("related", meta.related.index(event_id)), "an event cannot be related to itself"))
     return problems
