@@ -193,15 +193,18 @@ IN_PROCESS = """
 import sys, time
 from pathlib import Path
 from generator import build
+from generator.site import Site
+from generator.write import LiveSite
 content, site, event, runs = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
 original = event.read_text()
-build.build(content, site, search=False, in_place=True)
+project, output, options = Site(content, base_url="/"), LiveSite(site), build.Options(search=False)
+build.build(project, output, options)
 times = []
 try:
     for i in range(runs):
         event.write_text(original + f"\\nEdited in process, run {i}.\\n")
         started = time.perf_counter()
-        build.build(content, site, search=False, in_place=True)
+        build.build(project, output, options)
         times.append(time.perf_counter() - started)
 finally:
     event.write_text(original)

@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import argparse
-import gc
+import datetime as dt
 import os
 import signal
 import sys
+import traceback
 from pathlib import Path
-from typing import NoReturn
-
-import yaml
 
 from . import DOCS, __version__, build
-from .collect import slugify
 from .index import IndexFailed
 from .problems import errors, format_problems
+from .site import Site
 from .values import CATEGORIES, PartialDate, check_base_url, check_url
-from .write import OutputRefused
+from .vocabulary import slug
+from .write import OutputRefused, StagedSite
 
-OK, CONTENT_PROBLEMS, USAGE = 0, 1, 2
-INTERRUPTED = 130  # as a shell reports Ctrl-C
+# Exit statuses, the same for every command (the README lists them).
+OK = 0
+CONTENT_PROBLEMS = 1  # problems in the content or the templates, each reported with its place
+USAGE = 2  # a wrong option, folder or argument
+FAILURE = 3  # the build could not finish: the search index failed, or a bug in the generator
+INTERRUPTED = 130  # Ctrl-C or SIGTERM, as a shell reports them
 
 
 def _report(problems, fmt: str = "text") -> None:
@@ -34,7 +37,7 @@ def _summary(problems) -> str:
 
 
 def cmd_check(args) -> int:
-    result = build.check(args.content)
+    result = build.check(Site(args.content))
     _report(result.problems, args.format)
     if args.format == "text":
         events = len(result.content.events)
@@ -64,9 +67,10 @@ class _Progress:
 
 
 def cmd_build(args) -> int:
+    site = Site(args.content, args.base_url, args.repository_url)
+    options = build.Options(strict=args.strict, search=not args.no_search, use_cache=not args.no_cache)
     try:
-        result = build.build(args.content, args.output, args.base_url, args.strict, args.repository_url,
-                             search=not args.no_search, use_cache=not args.no_cache, progress=_Progress())
+        result = build.build(site, StagedSite(args.output, args.content), options, progress=_Progress())
     except OutputRefused as exc:
         print(f"timeline build: {exc}", file=sys.stderr)
         return USAGE
@@ -76,7 +80,10 @@ def cmd_build(args) -> int:
     except IndexFailed as exc:
         print(f"timeline build: search index: {exc}; the previous site in {args.output} is unchanged",
               file=sys.stderr)
-        return CONTENT_PROBLEMS
+        return FAILURE
+    finally:
+        if not args.no_cache:
+            site.save()
     _report(result.problems)
     if not result.written:
         print(f"build failed: {_summary(result.problems)}; the previous site in {args.output} is unchanged",
@@ -92,35 +99,23 @@ def cmd_build(args) -> int:
     return OK
 
 
-def new_event_text(title: str, date: PartialDate, category: str, schema: str) -> str:
-    """A pre-filled event file; `schema` is the JSON Schema's path or URL, for editors."""
-    front = {"title": title, "date": date.iso, "summary": "", "category": category, "tags": [],
-             "organizations": [], "people": [], "works": [], "sources": [], "related": []}
-    body = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=100)
-    return (
-        f"---\n# yaml-language-server: $schema={schema}\n"
-        + body.replace("sources: []\n",
-                       "sources: []  # at least one: {title: ..., publisher: ..., url: https://..., date: YYYY-MM-DD}\n")
-              .replace("summary: ''\n", "summary: ''  # one or two sentences that the sources support\n")
-        + "---\n"
-        + "The longer account, in your own words: one to three short paragraphs.\n"
-    )
-
-
 def cmd_new(args) -> int:
     try:
         date = PartialDate.parse(args.date)
     except ValueError as exc:
         print(f"timeline new: --date: {exc}", file=sys.stderr)
         return USAGE
-    slug = slugify(args.title)[:60].strip("-")
-    path = args.content / "events" / f"{date.year:04d}" / f"{date.iso}-{slug}.md"
+    from .scaffold import new_event_text  # pydantic's models: only for this command
+    name = slug(args.title)[:60].strip("-")
+    path = args.content / "events" / f"{date.year:04d}" / f"{date.iso}-{name}.md"
     if path.exists():
         print(f"timeline new: {path} already exists", file=sys.stderr)
         return USAGE
     path.parent.mkdir(parents=True, exist_ok=True)
     schema = Path(os.path.relpath(DOCS / "schema.json", path.parent.resolve())).as_posix()
-    path.write_text(new_event_text(args.title, date, args.category, schema), encoding="utf-8")
+    text = new_event_text(schema, title=args.title, date=date.iso, category=args.category,
+                          added=dt.date.today().isoformat())
+    path.write_text(text, encoding="utf-8")
     print(path)
     return OK
 
@@ -206,21 +201,19 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # a kill cleans up as Ctrl-C does
-    return args.run(args)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        return INTERRUPTED
+    except Exception:  # a bug: say so, with what a maintainer needs to fix it
+        print(f"timeline {args.command}: internal error (a bug in the generator; please report it "
+              f"with what follows):\n{traceback.format_exc()}", file=sys.stderr)
+        return FAILURE
 
 
-def run() -> NoReturn:
-    """The `timeline` command: main() with no garbage collection, then the process ends at once.
-    A build or a check pauses the collector while it runs (build.py says why); turned back on at
-    its end, the collector's first pass would walk all the build made (≈ 0.1 s at 4000 events),
-    and the interpreter's teardown would free it one object at a time (≈ 0.3 s), just before the
-    system takes the memory back anyway. The live server collects once saves pause, as before.
-    Every command has cleaned up after itself when main() returns."""
-    gc.disable()
-    code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+def run() -> None:
+    """The `timeline` command."""
+    sys.exit(main())
 
 
 if __name__ == "__main__":

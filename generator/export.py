@@ -7,7 +7,6 @@ Like rendering, a pure function of the timeline: no clock, so the same content g
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
 import re
@@ -21,11 +20,13 @@ from xml.sax.saxutils import escape
 import jinja2
 from pydantic import Field
 
+from .cache import Memo
 from .collect import Timeline
 from .model import EventFrontMatter, Slug, StrictModel
 from .reference import front_matter_schema, json_schema, schema_text
 from .validate import Event
 from .values import CATEGORIES
+from .vocabulary import site_path
 
 FEED_LIMIT = 30
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -66,25 +67,22 @@ class EventRow:
     csv: bytes
 
 
-# The rows of the last build, kept for the next one in this process (the live server's): an
-# event with the same fingerprint (collect.py) on a site at the same address has the same rows.
-_rows: dict[tuple[str, str], EventRow] = {}
-
-
-def event_rows(timeline: Timeline, abs_url: Callable[[str], str]) -> list[EventRow]:
-    """Every event's rows, in time order: each made once while its fingerprint stays the same."""
-    global _rows
+def event_rows(timeline: Timeline, abs_url: Callable[[str], str], memo: Memo) -> list[EventRow]:
+    """Every event's rows, in time order. An event with the same fingerprint (collect.py) on a site
+    at the same address has the same rows: `memo` keeps them from one build to the next (the live
+    server's), which saves ≈ 0.3 s of a rebuild at 4000 events."""
     base = abs_url("")
-    keys = [(timeline.fingerprints[e.id], base) for e in timeline.events]
-    rows = [_rows.get(key) or _event_row(e, timeline.html[e.id], abs_url) for e, key in zip(timeline.events, keys)]
-    _rows = dict(zip(keys, rows))
+    rows = []
+    for event in timeline.events:
+        key = (timeline.fingerprints[event.id], base)
+        rows.append(memo.get(key) or memo.put(key, _event_row(event, timeline.html[event.id], abs_url)))
     return rows
 
 
 def _event_row(event: Event, html: str, abs_url: Callable[[str], str]) -> EventRow:
     """id, page URL, every front-matter field and the body HTML; in the CSV, lists joined with
     "; " and sources as "publisher <url>"."""
-    data = {"id": event.id, "url": abs_url(f"events/{event.id}/"), **event.meta.model_dump(mode="json"),
+    data = {"id": event.id, "url": abs_url(site_path("event", event.id)), **event.meta.model_dump(mode="json"),
             "body_html": html}
     # compact: events.json is the largest file of the site, and json's C encoder only runs without indent
     as_json = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
@@ -160,7 +158,7 @@ def atom_feed(timeline: Timeline, newest: list[Event], abs_url: Callable[[str], 
         entry = _atom(feed, "entry")
         _atom(entry, "title", event.meta.title)
         _atom(entry, "id", entry_id(event))
-        _atom(entry, "link", rel="alternate", type="text/html", href=abs_url(f"events/{event.id}/"))
+        _atom(entry, "link", rel="alternate", type="text/html", href=abs_url(site_path("event", event.id)))
         _atom(entry, "published", _timestamp(event))
         _atom(entry, "updated", _timestamp(event))
         _atom(entry, "category", term=event.meta.category, label=CATEGORIES[event.meta.category][0])
@@ -183,7 +181,7 @@ def json_feed(timeline: Timeline, newest: list[Event], abs_url: Callable[[str], 
         "authors": [{"name": settings.title}],
         "items": [{
             "id": entry_id(e),
-            "url": abs_url(f"events/{e.id}/"),
+            "url": abs_url(site_path("event", e.id)),
             "title": e.meta.title,
             "summary": e.meta.summary,
             # JSON Feed needs content: the body, or the summary for an event without one
@@ -200,20 +198,7 @@ def page_url_path(path: str) -> str:
     return path[: -len("index.html")] if path.endswith("index.html") else path
 
 
-# The last build's sitemap, kept for the next one in this process (the live server's), under
-# the base URL and the pages: a save seldom adds or removes a page.
-_sitemap: dict[tuple[str, ...], bytes] = {}
-
-
 def sitemap(html_paths: list[str], abs_url: Callable[[str], str]) -> bytes:
-    key = (abs_url(""), *html_paths)
-    if key not in _sitemap:
-        _sitemap.clear()
-        _sitemap[key] = _sitemap_xml(html_paths, abs_url)
-    return _sitemap[key]
-
-
-def _sitemap_xml(html_paths: list[str], abs_url: Callable[[str], str]) -> bytes:
     # Written as text (escaped as ElementTree would): one element per page is slow to build on a large site.
     urls = "".join(f"  <url>\n    <loc>{escape(_xml(abs_url(url_path)))}</loc>\n  </url>\n" for url_path
                    in sorted(page_url_path(path) for path in html_paths if path != "404.html"))
@@ -227,29 +212,30 @@ def robots(abs_url: Callable[[str], str]) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-@functools.cache
-def _schema_files() -> dict[str, bytes]:
+def schema_files() -> dict[str, bytes]:
     """The JSON Schemas: the same for every build by this generator."""
     return {"data/schema.json": schema_text(front_matter_schema()).encode("utf-8"),
             "data/events.schema.json": schema_text(json_schema(EventsFile, "Events export")).encode("utf-8")}
 
 
-def export_files(timeline: Timeline, env: jinja2.Environment, pages: Iterable[str]) -> dict[str, bytes]:
+def export_files(timeline: Timeline, env: jinja2.Environment, pages: Iterable[str], rows_memo: Memo,
+                 schemas: dict[str, bytes]) -> dict[str, bytes]:
     """The data files, the feeds, the /data/ page, and the sitemap of every page (the site paths
     `pages`, and /data/)."""
     abs_url = env.globals["abs_url"]
-    rows = event_rows(timeline, abs_url)
+    rows = event_rows(timeline, abs_url, rows_memo)
     newest = timeline.events[::-1][:FEED_LIMIT]  # the timeline is in time order
     files = {
         "data/events.json": events_json(timeline, rows, abs_url),
         "data/events.csv": events_csv(rows),
-        **_schema_files(),
+        **schemas,
         "feed.xml": atom_feed(timeline, newest, abs_url),
         "feed.json": json_feed(timeline, newest, abs_url),
     }
     sizes = {path: len(data) for path, data in files.items()}
     files["data/index.html"] = env.get_template("data.html").render(
-        timeline=timeline, sizes=sizes, feed_limit=FEED_LIMIT, page_path="data/index.html").encode("utf-8")
+        timeline=timeline, sizes=sizes, feed_limit=FEED_LIMIT, page_path=site_path("data") + "index.html"
+    ).encode("utf-8")
     html_paths = [path for path in (*pages, *files) if path.endswith(".html")]
     files["sitemap.xml"] = sitemap(html_paths, abs_url)
     files["robots.txt"] = robots(abs_url)

@@ -2,35 +2,34 @@
 
 Pagefind comes from the `pagefind[bin]` wheel, so nothing is downloaded at build time. It reads
 the event pages only (they carry `data-pagefind-body`, and the filters, sort and meta of
-`event_fields`); the search page loads the bundle with static/search.js.
+`event_fields`); the search page loads the bundle with static/search.js. `install_bundle` is
+the one place a bundle is put into a site, by `timeline build` and by the live server.
 """
 
 from __future__ import annotations
 
 import contextlib
+import shutil
 import subprocess
 import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from markupsafe import Markup, escape
 
-from .collect import FACET_KINDS, Timeline, facet_names
+from .collect import Timeline, facet_names
 from .values import CATEGORIES
+from .vocabulary import EVENT_PAGES, FACETS, SEARCH_BUNDLE
+from .write import put_file
 
 if TYPE_CHECKING:
+    from .cache import Cache
     from .validate import Event
 
-BUNDLE = "pagefind"  # the folder under the site root; static/search.js imports ../pagefind/pagefind.js
-EVENT_PAGES = "events/*/index.html"  # only these are search results; skipping the rest saves parsing
 STOP_POLL = 0.1  # seconds between looks at whether Pagefind ended (a stop is seen at once)
 TIME_LIMIT = 1800  # seconds
-
-# facet kind → the filter's name in the index and in the search page's URL (?category=labor&year=2023)
-FILTER_KEYS = {"categories": "category", "years": "year", "organizations": "organization", "works": "work",
-               "people": "person", "tags": "tag"}
 
 
 class IndexFailed(Exception):
@@ -41,7 +40,33 @@ class IndexStopped(Exception):
     """The caller asked the indexing to stop (the live server, on a new save)."""
 
 
-def index_site(site: Path, bundle: str = BUNDLE, stop: threading.Event | None = None) -> float:
+def install_bundle(root: Path, key: str | None, cache: Cache | None = None, stop: threading.Event | None = None
+                   ) -> float:
+    """Put the search bundle into `root/pagefind/`: the one stored under `key` (a hash of the
+    event pages it reads), or a new one from Pagefind, then stored. It is made beside the bundle
+    in place and renamed over it, so the site keeps a whole bundle throughout. Returns the
+    seconds Pagefind took (0 for a stored bundle)."""
+    stored = cache.bundle(key) if cache and key else None
+    new, old, bundle = root / f".{SEARCH_BUNDLE}-new", root / f".{SEARCH_BUNDLE}-old", root / SEARCH_BUNDLE
+    shutil.rmtree(new, ignore_errors=True)  # what a stopped run left
+    seconds = 0.0
+    if stored:
+        for path in (p for p in stored.rglob("*") if p.is_file()):
+            put_file(new / path.relative_to(stored), path)
+    else:
+        seconds = index_site(root, new.name, stop)
+        if cache and key and new.exists():
+            cache.put_bundle(key, new)
+    shutil.rmtree(old, ignore_errors=True)
+    if bundle.exists():
+        bundle.rename(old)
+    if new.exists():  # none when the site has no event pages: no bundle, and the search page says so
+        new.rename(bundle)
+    shutil.rmtree(old, ignore_errors=True)
+    return seconds
+
+
+def index_site(site: Path, bundle: str, stop: threading.Event | None = None) -> float:
     """Write the search bundle into `site / bundle`; returns the seconds it took. A site without
     event pages gets no bundle (Pagefind refuses an empty index) and its search page says so.
     Setting `stop` ends Pagefind early (IndexStopped)."""
@@ -92,7 +117,7 @@ def _wait(run: subprocess.Popen, deadline: float, stop: threading.Event | None) 
 
 def event_filters(timeline: Timeline, event: Event) -> dict[str, list[str]]:
     """What an event page tells Pagefind to filter on: filter key → facet slugs (URL-safe, no commas)."""
-    return {FILTER_KEYS[kind]: [timeline.link(kind, name).slug for name in names]
+    return {FACETS[kind].key: [timeline.link(kind, name).slug for name in names]
             for kind, names in facet_names(event).items()}
 
 
@@ -109,11 +134,9 @@ def event_fields(timeline: Timeline, event: Event) -> Markup:
     return Markup(f"<div hidden>\n{spans}</div>\n")
 
 
-def filter_labels(timeline: Timeline) -> list[dict]:
-    """For the search page: each filter's key and label, and its values as [slug, label] pairs in
-    display order (lists, since Jinja's tojson sorts the keys of a dict)."""
-    def label(kind: str, name: str) -> str:
-        return CATEGORIES[name][0] if kind == "categories" else name
-    return [{"key": key, "label": FACET_KINDS[kind][1],
-             "values": [[v.slug, label(kind, v.name)] for v in timeline.facets[kind]]}
-            for kind, key in FILTER_KEYS.items()]
+def filter_labels(timeline: Timeline, url: Callable[[str], str]) -> list[dict]:
+    """For the search page: each filter's key and label, and its values as [slug, label, link]
+    in display order (lists, since Jinja's tojson sorts the keys of a dict)."""
+    return [{"key": kind.key, "label": kind.singular,
+             "values": [[v.slug, v.label, url(v.path)] for v in timeline.facets[kind.name]]}
+            for kind in FACETS.values()]

@@ -75,9 +75,9 @@ class EventFrontMatter(StrictModel):
         default_factory=list, description="Ids of related events (their file names without `.md`).")
     caveat: PlainText | None = Field(
         None, description="What is disputed or uncertain, shown to readers as a notice.")
-    checked: DateField = Field(
-        description="The day (YYYY-MM-DD) its claims were last checked against its sources; "
-                    "not in the future, not before `date`.")
+    checked: DateField | None = Field(
+        None, description="The day (YYYY-MM-DD) its claims were last checked against its sources; not in the future, "
+                          "not before `date`. Without it, `timeline check` warns (and `--strict` fails).")
     added: DateField | None = Field(
         None, description="The day (YYYY-MM-DD) the event was added to the timeline; feeds list the newest first.")
 

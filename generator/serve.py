@@ -1,17 +1,17 @@
 """`timeline serve`: build the site, serve it, rebuild on every change, reload the open pages.
 
-watchfiles reports changes in batches; build.build rebuilds in this process, so its in-memory
-render cache stays warm from one rebuild to the next, and changes only the files that changed;
-livereload's WebSocket handler and client script reload the open pages (or swap only the
-stylesheet) once they are in place. The search index follows in the background (SearchIndex).
-A build with errors writes nothing: the last good site stays up and every page shows the errors
-in an overlay (templates/preview/) until a save fixes them.
+watchfiles reports changes in batches; the server keeps one Site and rebuilds it in this
+process, so its memos stay warm from one rebuild to the next, into a LiveSite (its own scratch
+folder, changed file by file). livereload's WebSocket handler and client script, the one reload
+channel, reload the open pages (or swap only the stylesheet) once they are in place. The search
+index follows in the background (SearchIndex). A build with errors writes nothing: the last good
+site stays up and every page shows the errors in an overlay (templates/preview/) until a save
+fixes them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import gc
 import shutil
 import signal
 import sys
@@ -23,7 +23,6 @@ import webbrowser
 from pathlib import Path
 from typing import Callable, Iterator
 
-import jinja2
 import watchfiles
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler, StaticFileHandler
 from livereload.server import LiveScriptInjector
@@ -34,12 +33,13 @@ from tornado.netutil import bind_sockets
 from . import TEMPLATES, build, index
 from .load import display_path, is_editor_file
 from .problems import Problem, errors, format_problems
+from .site import Site
+from .write import LiveSite
 
 PREVIEW_ASSETS = TEMPLATES / "preview"  # served by the preview only, never published
 USAGE = 2
 IDLE_MS = 200  # an empty batch of changes after this long without a save
 STEP_MS = 25  # a save is reported once this long passes without another change to the files
-SWITCH_INTERVAL = 0.0005  # seconds: see serve()
 VERBS = {watchfiles.Change.added: "added", watchfiles.Change.modified: "changed", watchfiles.Change.deleted: "deleted"}
 
 
@@ -51,77 +51,53 @@ class EditorFileFilter(watchfiles.DefaultFilter):
 
 
 class Preview:
-    """The site being previewed: where it is built, and the errors of its last build."""
+    """The site being previewed: the Site it rebuilds, where, and the errors of its last build."""
 
     def __init__(self, content: Path, output: Path):
-        self.content, self.output = content, output
+        self.site = Site(content, base_url="/")
+        self.output = LiveSite(output)
         self.problems: list[Problem] = []  # errors of the last build, shown over every page
         self.generation = 0  # counts builds; a page served before the last one is out of date
         self.search_key: str | None = None  # the event pages of the last good build, hashed
 
-    def rebuild(self, what: str, reload: Callable[[bool], None] = lambda built: None, same_files: bool = False,
-                prime: bool = False) -> None:
-        """Build the site into the output folder; keep its errors for the overlay; say what happened.
-        `reload(True)` runs as soon as the new site is in place (before the build cache is saved),
-        `reload(False)` after a build that wrote nothing (the open pages then show its errors).
-        `same_files`: no file was added or removed since the last rebuild; `prime`: the first
-        build, which fills the memos of the rebuilds to come (both: see build.build)."""
+    def rebuild(self, what: str, reload: Callable[[bool], None] = lambda built: None) -> None:
+        """Build the site into the output folder; keep its errors for the overlay; reload the open
+        pages (`reload(True)`: the new site is in place; False: the build wrote nothing and the
+        pages show its errors); say what happened."""
         started = time.perf_counter()
         result = None
-        # No garbage collection from here until the next idle moment (see idle()): on a large site
-        # a full collection holds the interpreter for 0.1 s, which the rebuild or the pages
-        # reloading from this process would otherwise wait on, two rebuilds in three.
-        gc.disable()
-
-        def landed(built: bool) -> None:
-            if built:
-                self.problems = []  # a site is written only when it has no errors
-            self.generation += 1  # the new site (or the errors) in place: a page served from now on is current
-            reload(built)
         try:
-            result = build.build(self.content, self.output, base_url="/", search=False, in_place=True,
-                                 written=lambda: landed(True), same_files=same_files, prime=prime, save_later=True)
+            result = build.build(self.site, self.output, build.Options(search=False))
             self.problems = errors(result.problems)
-        except jinja2.TemplateError as exc:
-            self.problems = [template_problem(exc)]
         except Exception as exc:  # a bug or a full disk must not end the preview: show it and keep serving
             traceback.print_exc()
-            self.problems = [Problem(display_path(self.content), None, None, "", f"the build stopped: {exc!r}")]
+            self.problems = [Problem(display_path(self.site.content), None, None, "", f"the build stopped: {exc!r}")]
+        built = bool(result and result.written)
+        self.generation += 1  # the new site (or the errors) in place: a page served from now on is current
+        reload(built)
         seconds = time.perf_counter() - started
-        if not (result and result.written):
-            landed(False)
         if shown := (result.problems if result else self.problems):
             print(format_problems(shown, "text"), file=sys.stderr)
-        if result and result.written:
+        if built:
             print(f"{what}: {result.events} events, {result.pages} pages written in {seconds:.2f} s")
             self.search_key = result.search_key
         else:
-            site = "the last good site stays up" if (self.output / "index.html").exists() else "no site until fixed"
+            site = "the last good site stays up" if (self.output.root / "index.html").exists() else "no site until fixed"
             print(f"{what}: build failed, {len(self.problems)} error(s), shown on every page; {site}")
 
     def save_cache(self) -> None:
-        """Write the build cache's index, which rebuilds leave unwritten so as not to slow the
-        pages reloading; a failure (a full disk) only means a slower next start."""
+        """Write the build cache's index: once saves pause, so as not to slow the pages reloading,
+        and when the server stops. A failure (a full disk) only means a slower next start."""
         try:
-            build.save_cache(self.content)
+            self.site.save()
         except OSError as exc:
             print(f"build cache not saved: {exc}", file=sys.stderr)
-
-    def idle(self) -> None:
-        """No save for a moment: write the build cache's index, collect the garbage of the last
-        rebuild, and collect as usual again."""
-        self.save_cache()
-        if not gc.isenabled():
-            gc.collect()
-            gc.enable()
 
 
 class SearchIndex:
     """The previewed site's search index, made once saves pause (the open pages have reloaded),
-    in the background (Pagefind takes seconds on a large site, and has no incremental mode), into a
-    folder of its own that then takes the bundle's place. The next save stops it."""
-
-    NEW, OLD = ".pagefind-new", ".pagefind-old"
+    in the background (Pagefind takes seconds on a large site, and has no incremental mode). The
+    next save stops it."""
 
     def __init__(self, site: Path):
         self.site = site
@@ -130,10 +106,9 @@ class SearchIndex:
         self.stopping = threading.Event()
 
     def update(self, key: str | None) -> None:
-        """Index the site unless the bundle in place was made from the same event pages (a
-        whole-folder write, after another output was built from the same cache, drops it)."""
+        """Index the site unless the bundle in place was made from the same event pages."""
         self.stop()
-        if key is not None and key == self.indexed and (self.site / index.BUNDLE / "pagefind.js").is_file():
+        if key is not None and key == self.indexed and (self.site / index.SEARCH_BUNDLE / "pagefind.js").is_file():
             return
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, args=(key, self.stopping), name="timeline-search", daemon=True)
@@ -146,33 +121,15 @@ class SearchIndex:
             self.thread = None
 
     def _run(self, key: str | None, stopping: threading.Event) -> None:
-        new, old, bundle = self.site / self.NEW, self.site / self.OLD, self.site / index.BUNDLE
-        shutil.rmtree(new, ignore_errors=True)  # what a stopped run left (not removed then: a rebuild waits on the stop)
         try:
-            seconds = index.index_site(self.site, self.NEW, stopping)
+            seconds = index.install_bundle(self.site, key, None, stopping)
         except index.IndexStopped:
             return
         except index.IndexFailed as exc:
             print(f"search index not updated: {exc}", file=sys.stderr)
             return
-        shutil.rmtree(old, ignore_errors=True)
-        if bundle.exists():
-            bundle.rename(old)
-        if new.exists():  # none when the site has no event pages: no bundle, as in a build
-            new.rename(bundle)
-        shutil.rmtree(old, ignore_errors=True)
         self.indexed = key
         print(f"search index updated in {seconds:.2f} s")
-
-
-def template_problem(exc: jinja2.TemplateError) -> Problem:
-    """A template mistake, located at the template line Jinja2 reports or the deepest template frame."""
-    filename, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
-    if not filename:
-        frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).is_relative_to(TEMPLATES)]
-        if frames:
-            filename, line = frames[-1].filename, frames[-1].lineno
-    return Problem(display_path(Path(filename or TEMPLATES)), line, None, "", f"template error: {exc.message or type(exc).__name__}")
 
 
 class SiteHandler(StaticFileHandler):
@@ -217,8 +174,6 @@ class ProblemsHandler(web.RequestHandler):
 class PreviewTags(LiveScriptInjector):
     """livereload's transform, adding script files before </head>: its own inline script breaks the pages' CSP."""
 
-    port = 0
-
     def __init__(self, request):
         super().__init__(request)
         self.request = request
@@ -226,24 +181,25 @@ class PreviewTags(LiveScriptInjector):
     @property
     def script(self) -> bytes:
         generation = getattr(self.request, "generation", 0)
+        port = self.request.host.rpartition(":")[2] if ":" in self.request.host else "80"
         return (f'<link rel="stylesheet" href="/_timeline/overlay.css">'
                 f'<script src="/_timeline/overlay.js" data-generation="{generation}" defer></script>'
-                f'<script src="/livereload.js?port={self.port}" defer></script>').encode()
+                f'<script src="/livereload.js?port={port}" defer></script>').encode()
 
 
 class SiteServer(threading.Thread):
     """Serves the site and livereload's socket from a thread of its own: pages load while a rebuild runs."""
 
-    def __init__(self, preview: Preview, sockets: list, port: int):
+    def __init__(self, preview: Preview, sockets: list):
         super().__init__(name="timeline-serve-http", daemon=True)
-        tags = type("PortPreviewTags", (PreviewTags,), {"port": port})
         self.app = web.Application([
             (r"/livereload", LiveReloadHandler),
             (r"/livereload\.js", LiveReloadJSHandler),
             (r"/_timeline/problems\.json", ProblemsHandler, {"preview": preview}),
             (r"/_timeline/(.*)", web.StaticFileHandler, {"path": str(PREVIEW_ASSETS)}),
-            (r"/(.*)", SiteHandler, {"preview": preview, "path": str(preview.output), "default_filename": "index.html"}),
-        ], transforms=[tags], log_function=lambda handler: None)
+            (r"/(.*)", SiteHandler, {"preview": preview, "path": str(preview.output.root),
+                                     "default_filename": "index.html"}),
+        ], transforms=[PreviewTags], log_function=lambda handler: None)
         self.sockets = sockets
         self.ready = threading.Event()
 
@@ -325,10 +281,6 @@ def watch(folders: tuple[Path, ...]) -> Iterator[set[tuple[watchfiles.Change, st
 def serve(content: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False) -> int:
     """Build, serve and rebuild until Ctrl-C or SIGTERM; returns the exit status."""
     sys.stdout.reconfigure(line_buffering=True)
-    # Rebuilds run in this thread while the web server's thread answers the reloading pages; it
-    # must wait for the interpreter each time it wakes, up to the switch interval (5 ms by
-    # default), dozens of times per page load. A short interval costs the build next to nothing.
-    sys.setswitchinterval(SWITCH_INTERVAL)
     if not content.is_dir():
         print(f"timeline serve: {content} is not a folder; pass the content folder with --content", file=sys.stderr)
         return USAGE
@@ -342,18 +294,18 @@ def serve(content: Path, host: str = "127.0.0.1", port: int = 8000, open_browser
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
     workdir = Path(tempfile.mkdtemp(prefix="timeline-serve-"))
     preview = Preview(content, workdir / "site")
-    search = SearchIndex(preview.output)
-    server = SiteServer(preview, sockets, port)
+    search = SearchIndex(preview.output.root)
+    server = SiteServer(preview, sockets)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops the server as Ctrl-C does
     try:
         print(f"building the site from {display_path(content)} …")
-        batches = watch((content, TEMPLATES))
+        batches = watch((content, *preview.site.templates))
         next(batches)  # the watcher runs: a save from now on is seen
-        preview.rebuild("first build", prime=True)
+        preview.rebuild("first build")
         server.start()
         search.update(preview.search_key)
-        print(f"serving {url}  (rebuilds when {display_path(content)} or {display_path(TEMPLATES)} change; "
-              "Ctrl-C to stop)")
+        watched = " or ".join(display_path(folder) for folder in (content, *preview.site.templates))
+        print(f"serving {url}  (rebuilds when {watched} change; Ctrl-C to stop)")
         if host not in ("127.0.0.1", "localhost", "::1"):
             print(f"note: listening on {host}: other machines on the network can open the preview")
         if open_browser and not webbrowser.open(url):
@@ -361,15 +313,14 @@ def serve(content: Path, host: str = "127.0.0.1", port: int = 8000, open_browser
         indexed = True  # whether the search index was asked for since the last rebuild
         for changes in batches:
             if not changes:
-                preview.idle()
+                preview.save_cache()
                 if not indexed:  # Pagefind uses every core: started sooner, it slows the reloading pages
                     search.update(preview.search_key)
                     indexed = True
                 continue
             search.stop()
             preview.rebuild(f"{time.strftime('%H:%M:%S')} {describe(changes)}",
-                            lambda built: server.reload(reload_path(changes) if built else "*"),
-                            same_files=all(kind == watchfiles.Change.modified for kind, _ in changes))
+                            lambda built: server.reload(reload_path(changes) if built else "*"))
             indexed = False
     except KeyboardInterrupt:
         pass

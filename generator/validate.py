@@ -18,6 +18,7 @@ from .load import KEY, RawDocument, RawSiteFiles
 from .model import Era, EventFrontMatter, PageFrontMatter, Settings
 from .problems import Problem
 from .values import CATEGORIES, SLUG_RE
+from .vocabulary import RESERVED_SLUGS
 
 M = TypeVar("M", bound=BaseModel)
 FILE_NAME_RE = re.compile(r"^(\d{4}(?:-\d{2}(?:-\d{2})?)?)-[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -135,6 +136,9 @@ def _event_checks(doc: RawDocument, event_id: str, meta: EventFrontMatter, today
         problems.append(doc.problem(("end_date",), f"'{meta.end_date}' is before the date '{meta.date}'"))
     if meta.date.first_day > today:
         problems.append(doc.problem(("date",), f"'{meta.date}' is in the future", "warning"))
+    if meta.checked is None:
+        problems.append(doc.problem((), "checked: no date says when its claims were last checked against its "
+                                    "sources; add `checked: YYYY-MM-DD` once you have", "warning"))
     for key in ("checked", "added"):
         value = getattr(meta, key)
         if value is None:
@@ -143,7 +147,7 @@ def _event_checks(doc: RawDocument, event_id: str, meta: EventFrontMatter, today
             problems.append(doc.problem((key,), f"'{value}' must be a day, written YYYY-MM-DD"))
         elif value.first_day > today:
             problems.append(doc.problem((key,), f"'{value}' is in the future"))
-        elif value.last_day < meta.date.first_day:
+        elif value.last_day < meta.date.first_day <= today:  # a future event gets its own warning
             problems.append(doc.problem((key,), f"'{value}' is before the event's date '{meta.date}'"))
     if event_id in meta.related:
         problems.append(doc.problem(("related", meta.related.index(event_id)), "an event cannot be related to itself"))
@@ -219,20 +223,15 @@ def validate_settings(doc: RawDocument | None) -> tuple[Settings, list[Problem]]
     return settings or Settings(), problems
 
 
-# Folders the site itself writes: a page with one of these names would overwrite them.
-RESERVED_PAGE_SLUGS = frozenset({"events", "categories", "years", "organizations", "people", "works", "tags",
-                                 "data", "search", "static", "pagefind", "feed", "sitemap", "robots", "404"})
-
-
 def validate_page(doc: RawDocument) -> tuple[Page | None, list[Problem]]:
     if doc.problems or doc.data is None:
         return None, list(doc.problems)
     meta, problems = check_model(PageFrontMatter, doc.data, doc)
     if not SLUG_RE.match(doc.path.stem):
         problems.append(doc.problem((), f"the file name '{doc.path.name}' must be a slug (a-z, 0-9, hyphens) + '.md'"))
-    elif doc.path.stem in RESERVED_PAGE_SLUGS:
+    elif doc.path.stem in RESERVED_SLUGS:
         problems.append(doc.problem((), f"'{doc.path.stem}' is a folder the site writes itself; rename the page "
-                                    f"(reserved: {', '.join(sorted(RESERVED_PAGE_SLUGS))})"))
+                                    f"(reserved: {', '.join(sorted(RESERVED_SLUGS))})"))
     if meta is None or problems:
         return None, problems
     return Page(doc.path.stem, doc.display, doc.digest, meta, doc.body), problems

@@ -1,23 +1,30 @@
-"""Stage 6: pages → the output folder, swapped in whole so a failed build loses nothing.
+"""Stage 6: pages → the output folder. Only this module writes the site.
 
-Only this module writes the site. Pages go to a fresh folder beside the output; only when
-all are written is the old site moved aside and the new one renamed into its place. The live
-server, which rebuilds on every save, instead changes only the files that changed (update_site).
+Two kinds of output, one interface (`changes`, `begin`, `put`, `finish`, `abort`), keyed by
+site path with a key per file (a hash of what the file was made from):
+
+- `StagedSite` (`timeline build`): the site is written whole into a new folder beside the output,
+  and only once it is complete (search index included) is the old site moved aside and the new one
+  renamed into its place, so a failed or interrupted build loses nothing. The folder carries a
+  manifest of what it holds, so a build that would write the same files writes nothing.
+- `LiveSite` (`timeline serve`): the server's own scratch folder, changed in place file by file
+  (each file renamed over the old one, so a reader never gets half a page): a whole-folder swap
+  per save would cost seconds on a large site.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterator
 
-MARKER = ".timeline-site"  # marks a folder as ours, so we never replace anything else
-WRITERS = 4  # threads writing files: enough to keep the kernel busy on every core of a laptop
+MARKER = ".timeline-site"  # marks a folder as ours (we never replace anything else); holds the manifest
+Finish = Callable[[Path], None]  # run on the complete site before it is put in place (the search index)
 
 
 class OutputRefused(Exception):
@@ -41,101 +48,121 @@ def check_output(output: Path, content: Path) -> None:
                             "remove it or pick another --output")
 
 
-def link_file(stored: Path, target: Path) -> None:
-    """A page unchanged since it was stored (the build cache) is linked, not written again."""
-    try:
-        os.link(stored, target)
-    except OSError:  # another file system, or one without hard links
-        shutil.copyfile(stored, target)
-
-
-def _write_files(files: dict[str, bytes | Path], folder: Path) -> None:
-    """Every file into `folder`, a folder's files per task, on a few threads: creating files and
-    folders is mostly the kernel's work, which threads run side by side on every core."""
-    by_folder: dict[Path, list[tuple[Path, bytes | Path]]] = {}
-    for rel, data in files.items():
-        target = folder / rel
-        by_folder.setdefault(target.parent, []).append((target, data))
-
-    def write_folder(item: tuple[Path, list[tuple[Path, bytes | Path]]]) -> None:
-        parent, members = item
-        parent.mkdir(parents=True, exist_ok=True)
-        for target, data in members:
-            if isinstance(data, Path):
-                link_file(data, target)
-            else:
-                target.write_bytes(data)
-    # Ctrl-C and kill wait until the files are written: raised inside the pool's own locks, they
-    # could leave it waiting forever. The caller then removes the folder as for any interruption.
-    with _signals_held(), ThreadPoolExecutor(WRITERS, thread_name_prefix="timeline-write") as pool:
-        for _ in pool.map(write_folder, by_folder.items()):
-            pass
-
-
-def write_file(folder: Path, rel: str, data: bytes) -> None:
-    """One file of a new site (see new_site), its folder made as needed; safe in a worker process."""
-    target = folder / rel
+def put_file(target: Path, data: bytes | Path) -> None:
+    """Bytes are written; a Path (a page stored in the build cache) is hard-linked, not copied."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
-
-
-def write_site(files: dict[str, bytes | Path], output: Path, before_swap: Callable[[Path], None] | None = None) -> None:
-    """Write every file into a new folder, then swap it in for the old site (see new_site). A
-    file given as a Path (a page stored in the build cache) is hard-linked rather than written."""
-    with new_site(output, before_swap) as folder:
-        _write_files(files, folder)
-
-
-@contextlib.contextmanager
-def new_site(output: Path, before_swap: Callable[[Path], None] | None = None) -> Iterator[Path]:
-    """A new, empty folder beside the output for the block to write the site into; when the
-    block ends, `before_swap(folder)` finishes it in place (the search index) and it is swapped
-    in for the old site. If the block or `before_swap` raises, the old site stays. Only the new
-    folder, and the old site once replaced, are ever deleted."""
-    output = output.resolve()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
-    old = staging.with_name(staging.name.replace(".new-", ".old-", 1))  # unique as the staging name is
+    if isinstance(data, bytes):
+        target.write_bytes(data)
+        return
     try:
-        yield staging
-        (staging / MARKER).write_text("Written by timeline build; replaced whole on the next build.\n")
-        if before_swap:
-            before_swap(staging)
-        os.chmod(staging, 0o755)  # mkdtemp makes it private; a site is for reading
-        _swap(staging, output, old)
-    except BaseException:  # Ctrl-C included: the previous site stays where it was
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+        os.link(data, target)
+    except OSError:  # another file system, or one without hard links
+        shutil.copyfile(data, target)
 
 
-def update_site(changed: dict[str, Path], removed: list[str], output: Path) -> None:
-    """Change the site in place: put in each changed file (a stored page, linked to a temporary
-    name and renamed over the old file, so a reader never gets half a page) and remove the
-    files the site no longer has, with the folders they leave empty. For the live server,
-    where a whole-folder swap per save costs seconds: a failed build still writes nothing, but
-    an interrupted update can leave old and new pages side by side until the next one."""
-    for rel, stored in changed.items():
-        target = output / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
+def _stat(path: Path) -> list[int] | None:
+    try:
+        s = os.stat(path)
+    except OSError:
+        return None
+    return [s.st_size, s.st_mtime_ns, s.st_ino]
+
+
+class StagedSite:
+    """`timeline build`'s output, swapped in whole (see the module's docstring)."""
+
+    def __init__(self, output: Path, content: Path):
+        check_output(output, content)
+        self.output = output.resolve()
+        self.root: Path | None = None  # the new site's folder, between begin() and finish()
+
+    def changes(self, keys: dict[str, str]) -> list[str] | None:
+        """Every file (a new site is whole), or None when the output already holds exactly these
+        files, each as the manifest recorded it."""
+        try:
+            manifest = json.loads((self.output / MARKER).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            manifest = None
+        if (isinstance(manifest, dict) and manifest.keys() == keys.keys()
+                and all(manifest[rel][0] == key and _stat(self.output / rel) == manifest[rel][1]
+                        for rel, key in keys.items())):
+            return None
+        return list(keys)
+
+    def begin(self) -> None:
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        self.root = Path(tempfile.mkdtemp(prefix=f".{self.output.name}.new-", dir=self.output.parent))
+
+    def put(self, rel: str, data: bytes | Path) -> None:
+        """Safe in a worker process."""
+        put_file(self.root / rel, data)
+
+    def finish(self, keys: dict[str, str], before: Finish | None = None) -> None:
+        """Run `before` on the complete new site, then swap it in for the old one."""
+        manifest = {rel: [key, _stat(self.root / rel)] for rel, key in keys.items()}
+        (self.root / MARKER).write_text(json.dumps(manifest), encoding="utf-8")
+        if before:
+            before(self.root)
+        os.chmod(self.root, 0o755)  # mkdtemp makes it private; a site is for reading
+        old = self.root.with_name(self.root.name.replace(".new-", ".old-", 1))  # unique as the new one is
+        swap(self.root, self.output, old)
+        self.root = None
+        shutil.rmtree(old, ignore_errors=True)
+
+    def abort(self) -> None:
+        """The new folder goes; the old site stays where it was."""
+        if self.root:
+            shutil.rmtree(self.root, ignore_errors=True)
+            self.root = None
+
+
+class LiveSite:
+    """The live server's folder, changed in place (see the module's docstring). Nothing else
+    writes it, so what it holds is what this object put there."""
+
+    def __init__(self, folder: Path):
+        self.root = folder
+        self.held: dict[str, str] = {}  # site path → key of the file there
+        self._before: dict[str, str] = {}  # what it held when the update began
+
+    def changes(self, keys: dict[str, str]) -> list[str] | None:
+        put = [rel for rel, key in keys.items() if self.held.get(rel) != key]
+        return put if put or self.held.keys() - keys.keys() else None
+
+    def begin(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._before, self.held = self.held, {}  # until finish(): an interrupted update leaves it unknown
+
+    def put(self, rel: str, data: bytes | Path) -> None:
+        target = self.root / rel
         temporary = target.with_name(f".{target.name}.new-{os.getpid()}")
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
-        link_file(stored, temporary)
+        put_file(temporary, data)
         os.replace(temporary, target)
-    for rel in removed:
-        target = output / rel
-        with contextlib.suppress(FileNotFoundError):
-            target.unlink()
-        folder = target.parent
-        while folder != output and folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()
-            folder = folder.parent
+
+    def finish(self, keys: dict[str, str], before: Finish | None = None) -> None:
+        """Remove the files the site no longer has (with the folders they leave empty), then run `before`."""
+        for rel in self._before.keys() - keys.keys():
+            target = self.root / rel
+            with contextlib.suppress(FileNotFoundError):
+                target.unlink()
+            folder = target.parent
+            while folder != self.root and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+                folder = folder.parent
+        if before:
+            before(self.root)
+        self.held = dict(keys)
+
+    def abort(self) -> None:
+        """Each file it held may now be old or new: all are put again, or removed, next time."""
+        self.held = {rel: "" for rel in self._before}
 
 
-def _swap(new: Path, output: Path, old: Path) -> None:
+def swap(new: Path, output: Path, old: Path) -> None:
     """Two renames with Ctrl-C held back between them, and the old site put back if the second fails."""
-    with _signals_held():
+    with signals_held():
         if output.exists():
             output.rename(old)
         try:
@@ -147,7 +174,7 @@ def _swap(new: Path, output: Path, old: Path) -> None:
 
 
 @contextlib.contextmanager
-def _signals_held():
+def signals_held() -> Iterator[None]:
     """Delay SIGINT and SIGTERM until the block ends (where the platform can), so that no
     interruption falls between taking the old site away and putting the new one in."""
     if not hasattr(signal, "pthread_sigmask"):  # Windows

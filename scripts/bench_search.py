@@ -29,6 +29,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import CHROMIUM_FLAGS, chromium_path, serve_folder  # noqa: E402
 from generator import build  # noqa: E402
+from generator.site import Site  # noqa: E402
+from generator.write import StagedSite  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "bench"
 
@@ -36,7 +38,9 @@ SHARED = ROOT.parent / "shared" / "bench"
 def time_builds(content: Path, site: Path, runs: int) -> tuple[float, float]:
     totals, indexing = [], []
     for _ in range(runs):
-        result = build.build(content, site)
+        project = Site(content)
+        result = build.build(project, StagedSite(site, content))
+        project.save()
         assert result.written, result.problems
         totals.append(result.seconds)
         indexing.append(result.index_seconds)

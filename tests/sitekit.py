@@ -35,6 +35,7 @@ def write_corpus(folder: Path, count: int) -> Path:
             "works": [f"Work {i % 7}"],
             "sources": [{"title": f"Report {i}", "publisher": f"Outlet {i % 4}",
                          "url": f"https://news.example.com/{i}?x=1&y=2", "date": date}],
+            "checked": "2026-11-30",
         }
         path = folder / "events" / f"{year}" / f"{event_id}.md"
         path.parent.mkdir(parents=True, exist_ok=True)

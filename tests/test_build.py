@@ -1,6 +1,5 @@
 """`timeline build` and `timeline new`, read through their output."""
 
-import gc
 import re
 import subprocess
 import sys
@@ -163,52 +162,11 @@ def test_editor_files_beside_content_are_not_content(fixture_copy):
     assert "checked 3 valid event(s)" in result.stderr
 
 
-def test_no_garbage_collection_during_a_build_or_a_check(fixture_copy, monkeypatch):
-    """A build keeps nearly everything it makes to its end: collections would only walk it again.
-    The collector is off while it runs (seen from its progress calls and its checks across
-    files) and back on once it is over."""
-    from generator import build as pipeline
-    from generator import validate
-    content = fixture_copy("minimal")
-    seen = []
-    cross_checks = validate.cross_checks
-
-    def watched(*args):
-        seen.append(("check", gc.isenabled()))
-        return cross_checks(*args)
-    monkeypatch.setattr(validate, "cross_checks", watched)
-    assert gc.isenabled()
-    for use_cache in (False, True):
-        site = content.parent / f"site-{use_cache}"
-        pipeline.build(content, site, search=False, use_cache=use_cache,
-                       progress=lambda stage, done, total: seen.append((stage, gc.isenabled())))
-        assert (site / "index.html").exists() and gc.isenabled()
-    assert not pipeline.check(content).problems and gc.isenabled()
-    assert {stage for stage, _ in seen} == {"parse", "render", "check"}
-    assert not any(enabled for _, enabled in seen)
-
-
-def test_the_command_collects_no_garbage_and_still_ends_with_its_output_and_status(tmp_path):
-    """`timeline` ends its process with os._exit, skipping the interpreter's teardown (cli.run):
-    what it printed must all be there and its exit status kept; and no collection runs at all."""
-    probe = ("import gc, sys; from generator import cli; "
-             "gc.callbacks.append(lambda phase, info: phase == 'start' and print('collection', file=sys.stderr)); "
-             "cli.run()")
-
-    def timeline(*args):
-        return subprocess.run([sys.executable, "-c", probe, *map(str, args)], cwd=ROOT, capture_output=True,
-                              text=True, timeout=600)
-    built = timeline("build", "--content", FIXTURES / "minimal", "--output", tmp_path / "site", "--no-search")
-    assert built.returncode == 0 and "built 3 events" in built.stdout
-    assert "collection" not in built.stderr
-    failed = timeline("check", "--content", FIXTURES / "bad-category")
-    assert failed.returncode == 1 and "category: 'prodution'" in failed.stderr
-    assert "collection" not in failed.stderr
-
-
 def test_body_headings_follow_the_page_title_without_skipped_levels():
-    from generator.convert import markdown_to_html
+    from generator.convert import Converter
 
-    assert markdown_to_html("# Top\n\n### Deep\n") == "<h2>Top</h2>\n<h3>Deep</h3>\n"
-    assert markdown_to_html("## Already\n\n### In order\n") == "<h2>Already</h2>\n<h3>In order</h3>\n"
-    assert markdown_to_html("#### Alone\n") == "<h2>Alone</h2>\n"
+    markdown_to_html = Converter().to_html
+
+    assert markdown_to_html("# Top\n\n### Deep\n") == "<h2>Top</h2>\n<h3>Deep</h3>"
+    assert markdown_to_html("## Already\n\n### In order\n") == "<h2>Already</h2>\n<h3>In order</h3>"
+    assert markdown_to_html("#### Alone\n") == "<h2>Alone</h2>"

@@ -5,9 +5,11 @@ hard-linked from the cache), so inodes tell which pages a build touched. Every c
 is compared byte for byte with a cold build (`--no-cache`) of the same content.
 """
 
+import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,7 @@ def event_text(i: int, title: str | None = None, body: str = "") -> str:
         f"organizations: [{ORGS[i % 7]}]\n"
         "sources:\n"
         f'  - {{title: "Report {i}", publisher: "Trade paper", url: "https://example.com/{i}"}}\n'
+        'checked: "2026-11-30"\n'
         "---\n"
         f"{body or f'The account of event {i}, with **bold** words.'}\n"
     )
@@ -241,30 +244,45 @@ def test_warnings_and_errors_are_reported_from_the_cache_too(corpus, tmp_path):
         assert broken.returncode == 1 and "is not one of" in broken.stderr
 
 
-def test_in_process_rebuilds_use_the_memo_and_stay_correct(corpus, tmp_path):
-    """The live server calls build.build again and again in one process."""
-    from generator import build as pipeline
+def in_process(content: Path, site: Path, live: bool = True, search: bool = False):
+    """What the live server does: one Site, rebuilt again and again in this process, into its own
+    folder (LiveSite) or, like `timeline build`, a folder swapped in whole (StagedSite)."""
+    from generator.build import Options, build as pipeline
+    from generator.site import Site
+    from generator.write import LiveSite, StagedSite
 
+    project = Site(content, base_url="/")
+    output = LiveSite(site) if live else StagedSite(site, content)
+
+    def rebuild():
+        result = pipeline(project, output, Options(search=search))
+        project.save()
+        return result
+    rebuild.site = project
+    return rebuild
+
+
+def test_in_process_rebuilds_use_the_memo_and_stay_correct(corpus, tmp_path):
     site = tmp_path / "site"
-    first = pipeline.build(corpus, site)
-    again = pipeline.build(corpus, site)
+    rebuild = in_process(corpus, site, live=False)
+    first, again = rebuild(), rebuild()
     assert first.written and again.written and again.pages_cached == len(files(site))
     event_path(corpus, 20).write_text(event_text(20, body="Edited while serving."))
-    third = pipeline.build(corpus, site)
+    third = rebuild()
     assert third.events_cached == 39
     assert "Edited while serving." in (site / "events" / event_path(corpus, 20).stem / "index.html").read_text()
     assert_same_as_cold_build(corpus, site, tmp_path)
 
 
-@pytest.mark.parametrize("edit", ["organization", "slug", "date", "related", "added", "removed"])
+@pytest.mark.parametrize("edit", ["organization", "slug", "date", "related", "added", "removed", "title", "sources"])
 def test_in_process_rebuilds_stay_correct_when_what_links_events_changes(corpus, tmp_path, edit):
-    """The live server keeps each event's related events and data-file rows in memory from one
-    rebuild to the next: an edit that moves an event between organizations, in time, or in and
-    out of the site, or moves another name's links, must change every page and file that depends on it, as a cold build does."""
-    from generator import build as pipeline
-
+    """The live server keeps each event's card and data-file rows in memory from one rebuild to
+    the next: an edit that moves an event between organizations, in time, or in and out of the
+    site, or moves another name's links, must change every page and file that depends on it, as
+    a cold build does."""
     site = tmp_path / "site"
-    assert pipeline.build(corpus, site, search=False, in_place=True).written
+    rebuild = in_process(corpus, site)
+    assert rebuild().written
     path, text = event_path(corpus, 20), event_text(20)
     if edit == "organization":  # from Eyeline's events to Netflix's and Runway's: three lists change
         path.write_text(text.replace("organizations: [Eyeline Studios]", "organizations: [Netflix, Runway]"))
@@ -278,58 +296,15 @@ def test_in_process_rebuilds_stay_correct_when_what_links_events_changes(corpus,
     elif edit == "added":
         event_path(corpus, 40).parent.mkdir(parents=True, exist_ok=True)
         event_path(corpus, 40).write_text(event_text(40))
-    else:
-        path.unlink()
-    result = pipeline.build(corpus, site, search=False, in_place=True)
-    assert result.written, result.problems
-    assert_same_as_cold_build(corpus, site, tmp_path)
-
-
-@pytest.mark.parametrize("edit", ["title", "body", "sources", "organization"])
-def test_an_edit_that_moves_no_event_patches_the_last_timeline(corpus, tmp_path, monkeypatch, edit):
-    """The live server's rebuild after an edit of an event's prose or sources puts the new event
-    in place of the old in the last timeline rather than collecting it again; an edit that
-    moves it (here: to other organizations) collects it again. The site is a cold build's."""
-    from generator import build as pipeline
-    from generator import collect
-
-    site = tmp_path / "site"
-    assert pipeline.build(corpus, site, search=False, in_place=True).written
-    collected = []
-    full = collect._collect
-    monkeypatch.setattr(collect, "_collect", lambda *args: collected.append(1) or full(*args))
-    path, text = event_path(corpus, 20), event_text(20)
-    if edit == "title":
-        path.write_text(event_text(20, title="Patched in place"))
-    elif edit == "body":
-        path.write_text(event_text(20, body="A new account."))
+    elif edit == "title":
+        path.write_text(event_text(20, title="A title edited in place"))
     elif edit == "sources":
         path.write_text(text.replace("https://example.com/20", "https://example.org/report-20"))
     else:
-        path.write_text(text.replace("organizations: [Eyeline Studios]", "organizations: [Netflix, Runway]"))
-    assert pipeline.build(corpus, site, search=False, in_place=True).written
-    assert collected == ([1] if edit == "organization" else [])
+        path.unlink()
+    result = rebuild()
+    assert result.written, result.problems
     assert_same_as_cold_build(corpus, site, tmp_path)
-
-
-def test_a_rebuild_told_no_file_came_or_went_does_not_list_the_event_files_again(corpus, tmp_path, monkeypatch):
-    """The live server's watcher says when a save only changed files in place; the edit must
-    still show, and the site must be what a cold build makes."""
-    from generator import build as pipeline
-    from generator import load
-
-    site = tmp_path / "site"
-    assert pipeline.build(corpus, site, search=False, in_place=True).written
-    listings = []
-    find = load.find_event_files
-    monkeypatch.setattr(load, "find_event_files", lambda content: listings.append(content) or find(content))
-    event_path(corpus, 20).write_text(event_text(20, title="Edited in place"))
-    assert pipeline.build(corpus, site, search=False, in_place=True, same_files=True).written
-    assert listings == []
-    assert "Edited in place" in (site / "events" / event_path(corpus, 20).stem / "index.html").read_text()
-    assert_same_as_cold_build(corpus, site, tmp_path)
-    assert pipeline.build(corpus, site, search=False, in_place=True).written
-    assert listings == [corpus]
 
 
 def test_a_large_site_built_in_parallel_equals_the_cached_rebuild(tmp_path):
@@ -343,18 +318,23 @@ def test_a_large_site_built_in_parallel_equals_the_cached_rebuild(tmp_path):
     assert_same_as_cold_build(content, site, tmp_path)
 
 
-def test_a_parallel_build_leaves_every_snippet_in_this_process(tmp_path):
-    """A large build renders its pages in worker processes, whose memos end with them: the cards
-    and related items are rendered before the pages (across the workers too, but sent back), so
-    this process keeps them all for the rebuilds to come."""
-    from generator import build as pipeline
-    from generator import parallel, render
+def test_a_parallel_build_leaves_every_card_with_the_site(tmp_path):
+    """A large build renders its pages in worker processes, whose memory ends with them: the cards
+    are rendered before the pages (across the workers too, but sent back), so the Site keeps them
+    all for the rebuilds to come, and a rebuild after an edit renders one card."""
+    from generator import parallel
 
-    content = make_corpus(tmp_path, parallel.MIN_ITEMS + 50)
-    render._snippets.clear()
-    assert pipeline.build(content, tmp_path / "site", search=False).written
-    (snippets,) = render._snippets.values()
-    assert len(snippets) == parallel.MIN_ITEMS + 50
+    count = parallel.MIN_ITEMS + 50
+    content = make_corpus(tmp_path, count)
+    rebuild = in_process(content, tmp_path / "site")
+    assert rebuild().written
+    assert len(rebuild.site.cards.entries) == count
+    kept = dict(rebuild.site.cards.entries)
+    event_path(content, 7).write_text(event_text(7, title="One card to render"))
+    assert rebuild().written
+    made = {key for key, card in rebuild.site.cards.entries.items() if kept.get(key) != card}
+    assert len(made) == 1 and "One card to render" in next(iter(rebuild.site.cards.entries[k] for k in made))[0]
+    assert_same_as_cold_build(content, tmp_path / "site", tmp_path)
 
 
 def test_the_search_index_is_made_again_only_when_an_event_page_changed(corpus, tmp_path):
@@ -376,10 +356,9 @@ def test_the_search_index_is_made_again_only_when_an_event_page_changed(corpus, 
 
 def test_in_place_rebuilds_change_only_the_changed_files(corpus, tmp_path):
     """The live server's write: no new folder, the changed files replaced, the rest untouched."""
-    from generator import build as pipeline
-
     site = tmp_path / "site"
-    pipeline.build(corpus, site, search=False, in_place=True)  # no site yet: written whole
+    rebuild = in_process(corpus, site)
+    rebuild()  # no site yet: written whole
     (site / "pagefind").mkdir()
     (site / "pagefind" / "pagefind.js").write_text("// the live server's own bundle")
     folder_inode = site.stat().st_ino
@@ -387,7 +366,7 @@ def test_in_place_rebuilds_change_only_the_changed_files(corpus, tmp_path):
     edited, gone = event_path(corpus, 12), event_path(corpus, 3)
     edited.write_text(event_text(12, body="Changed in place."))
     gone.unlink()
-    result = pipeline.build(corpus, site, search=False, in_place=True)
+    result = rebuild()
     assert result.written and site.stat().st_ino == folder_inode  # the same folder, not a swapped-in one
     after = files(site)
     changed = rewritten(before, after)
@@ -405,13 +384,12 @@ def test_in_place_rebuilds_change_only_the_changed_files(corpus, tmp_path):
 def test_the_index_pages_are_rendered_again_only_when_a_name_link_or_count_changes(corpus, tmp_path):
     """The facet index pages and the search page list each facet value's name, link and count:
     a title edit leaves them as they were; a new organization changes the organizations index."""
-    from generator import build as pipeline
-
     site = tmp_path / "site"
-    assert pipeline.build(corpus, site, search=False, in_place=True).written
+    rebuild = in_process(corpus, site)
+    assert rebuild().written
     before = files(site)
     event_path(corpus, 12).write_text(event_text(12, title="A new title"))
-    assert pipeline.build(corpus, site, search=False, in_place=True).written
+    assert rebuild().written
     changed = rewritten(before, files(site))
     assert "index.html" in changed and f"events/{event_path(corpus, 12).stem}/index.html" in changed
     assert not {"search/index.html", "organizations/index.html", "tags/index.html", "years/index.html"} & changed
@@ -420,107 +398,60 @@ def test_the_index_pages_are_rendered_again_only_when_a_name_link_or_count_chang
     before = files(site)
     event_path(corpus, 12).write_text(event_text(12, title="A new title").replace(
         "organizations: [", "organizations: [A New Studio, "))
-    assert pipeline.build(corpus, site, search=False, in_place=True).written
+    assert rebuild().written
     changed = rewritten(before, files(site))
     assert {"organizations/index.html", "search/index.html"} <= changed and "tags/index.html" not in changed
     assert_same_as_cold_build(corpus, site, tmp_path)
 
 
-def test_an_in_place_build_signals_once_the_whole_site_is_in_place(corpus, tmp_path):
-    """The live server reloads the open pages on `written()`: a build calls it once, when the
-    changed pages and the data files are in place, whether it writes a new folder or changes
-    the one it wrote before."""
-    from generator import build as pipeline
-
+def test_a_build_puts_back_a_page_changed_or_removed_in_its_output(corpus, tmp_path):
     site = tmp_path / "site"
-    seen = []
-
-    def written() -> None:
-        page = (site / "events" / event_path(corpus, 12).stem / "index.html").read_text()
-        seen.append(("Signalled title" in page, "Signalled title" in (site / "data" / "events.json").read_text()))
-
-    pipeline.build(corpus, site, search=False, in_place=True, written=written)  # no site yet: a new folder
-    assert seen == [(False, False)]
-    event_path(corpus, 12).write_text(event_text(12, title="Signalled title"))
-    seen.clear()
-    assert pipeline.build(corpus, site, search=False, in_place=True, written=written).written
-    assert seen == [(True, True)]
-    assert_same_as_cold_build(corpus, site, tmp_path)
-
-
-def test_a_primed_build_fills_the_memos_of_the_rebuilds_to_come_from_a_cached_site(corpus, tmp_path):
-    """The live server's first build is primed: though the cache holds the whole site, the events
-    are collected and every card rendered, so that the first save is as quick as the next."""
-    from generator import build as pipeline
-    from generator import collect, export, render
-
-    build(corpus, tmp_path / "site")  # another process: the cache now holds the whole site
-    preview = tmp_path / "preview"
-    render._snippets.clear()
-    collect._related_memo.clear()
-    export._rows.clear()
-    assert pipeline.build(corpus, preview, search=False, in_place=True).written
-    assert render._snippets == {} and collect._related_memo == {} and export._rows == {}  # taken whole
-    assert pipeline.build(corpus, preview, search=False, in_place=True, prime=True).written
-    [snippets] = render._snippets.values()
-    assert len(snippets) == 40  # every event's card and related item
-    assert len(collect._related_memo) == 40 and len(export._rows) == 40
-    assert_same_as_cold_build(corpus, preview, tmp_path)
-
-
-def test_an_in_place_build_from_another_process_puts_back_a_page_changed_on_disk(corpus, tmp_path):
-    from generator import build as pipeline
-    from generator import cache
-
-    site = tmp_path / "site"
-    pipeline.build(corpus, site, search=False, in_place=True)
+    build(corpus, site)
+    (site / "index.html").unlink()
     (site / "index.html").write_text("tampered")
     (site / "404.html").unlink()
-    cache.Cache._open.clear()  # as a new process finds it: the cache from disk, nothing in memory
-    pipeline.build(corpus, site, search=False, in_place=True)
+    build(corpus, site)
     assert_same_as_cold_build(corpus, site, tmp_path)
 
 
-def test_an_in_place_rebuild_looks_only_at_the_pages_whose_keys_changed(corpus, tmp_path, monkeypatch):
+def test_a_live_rebuild_looks_only_at_the_pages_whose_keys_changed(corpus, tmp_path, monkeypatch):
     """The live server's folder is its own: after a save, the rebuild checks neither the
     output files nor the stored pages of the pages it left as they were (8600 `stat` calls
     at 4000 events), yet the site is the one a cold build makes."""
-    from generator import build as pipeline
     from generator import cache
 
     site = tmp_path / "site"
-    pipeline.build(corpus, site, search=False, in_place=True)
-    pipeline.build(corpus, site, search=False, in_place=True)  # the process now knows the folder
+    rebuild = in_process(corpus, site)
+    rebuild()
     looked: list[str] = []
-    stat = cache._stat
-    monkeypatch.setattr(cache, "_stat", lambda path: looked.append(str(path)) or stat(path))
+    stat = cache.stat_of
+    monkeypatch.setattr(cache, "stat_of", lambda path: looked.append(str(path)) or stat(path))
     event_path(corpus, 12).write_text(event_text(12, title="Only this one"))
-    assert pipeline.build(corpus, site, search=False, in_place=True).written
+    assert rebuild().written
     pages = len(list(site.rglob("*.html")))
     outputs = [path for path in looked if Path(path).is_relative_to(site)]
     stored = [path for path in looked if "/pages/" in path]
-    assert outputs == [] and 0 < len(stored) < pages / 2, (len(stored), pages)  # before: every page
+    assert outputs == [] and len(stored) < pages / 2, (len(stored), pages)
     assert "Only this one" in (site / "events" / event_path(corpus, 12).stem / "index.html").read_text()
     assert_same_as_cold_build(corpus, site, tmp_path)
 
 
-def test_in_place_with_search_still_swaps_in_an_indexed_site(corpus, tmp_path):
-    from generator import build as pipeline
-
+def test_a_live_site_with_search_gets_its_bundle_in_place(corpus, tmp_path):
     site = tmp_path / "site"
-    pipeline.build(corpus, site, in_place=True)
+    rebuild = in_process(corpus, site, search=True)
+    rebuild()
     folder_inode = site.stat().st_ino
     event_path(corpus, 7).write_text(event_text(7, body="Indexed again."))
-    pipeline.build(corpus, site, in_place=True)
-    assert site.stat().st_ino != folder_inode  # a new folder: Pagefind read the whole new site
-    assert (site / "pagefind" / "pagefind.js").is_file()
+    result = rebuild()
+    assert result.index_seconds > 0 and site.stat().st_ino == folder_inode
+    assert (site / "pagefind" / "pagefind.js").is_file() and not list(site.glob(".pagefind-*"))
 
 
 def test_a_new_process_reads_only_the_event_files_that_changed(corpus, tmp_path, monkeypatch):
     """Each event file's key is kept in the index with the file's size, times and inode, once
-    the file has settled: a build in a new process reads and hashes only files changed since."""
+    the file has settled (it was not changed in the moments before the index was written): a
+    build in a new process reads and hashes only files changed since."""
     from generator import build as pipeline
-    from generator import cache
 
     site = tmp_path / "site"
     read = []
@@ -528,15 +459,18 @@ def test_a_new_process_reads_only_the_event_files_that_changed(corpus, tmp_path,
     monkeypatch.setattr(pipeline, "_file_key", lambda path, cwd: read.append(path.name) or make(path, cwd))
 
     def build_in_new_process() -> None:
-        cache.Cache._open.clear()  # what a new process has: only the index on disk
         read.clear()
-        assert pipeline.build(corpus, site, search=False).written
+        assert in_process(corpus, site, live=False)().written
 
+    def set_times(when: float) -> None:  # what the clock said when each file was last written
+        for path in corpus.rglob("*.md"):
+            os.utime(path, (when, when))
+
+    set_times(time.time() + 3600)  # written "now", as far as the save can tell: not settled
+    build_in_new_process()
     build_in_new_process()
     assert len(read) == 40
-    build_in_new_process()  # the files were written just now: not settled, so read again
-    assert len(read) == 40
-    monkeypatch.setattr(cache, "SETTLED_NS", 0)
+    set_times(time.time() - 3600)
     build_in_new_process()
     build_in_new_process()
     assert read == []
@@ -548,11 +482,11 @@ def test_a_new_process_reads_only_the_event_files_that_changed(corpus, tmp_path,
 
 
 def test_a_build_with_nothing_changed_loads_neither_pydantic_nor_jinja2(corpus, tmp_path):
-    """Parsing and rendering need pydantic, Jinja2, cmark-gfm and nh3, about a third of a second
-    of start-up; a build that takes every page from the cache does without them."""
+    """Parsing and rendering need pydantic, Jinja2, Python-Markdown and nh3, about a third of a
+    second of start-up; a build that takes every page from the cache does without them."""
     site = tmp_path / "site"
     build(corpus, site)
-    heavy = "{'pydantic', 'jinja2', 'cmarkgfm', 'nh3'}"
+    heavy = "{'pydantic', 'jinja2', 'markdown', 'nh3'}"
     probe = (f"import sys; from generator.cli import main; main(sys.argv[1:]); "
              f"print('loaded:', sorted({heavy} & {{name.split('.')[0] for name in sys.modules}}))")
 
@@ -564,32 +498,33 @@ def test_a_build_with_nothing_changed_loads_neither_pydantic_nor_jinja2(corpus, 
 
     assert loaded() == "loaded: []"
     event_path(corpus, 3).write_text(event_text(3, title="Edited since"))
-    assert loaded() == "loaded: ['cmarkgfm', 'jinja2', 'nh3', 'pydantic']"
+    assert loaded() == "loaded: ['jinja2', 'markdown', 'nh3', 'pydantic']"
     assert loaded() == "loaded: []"
 
 
-def test_a_save_left_for_later_is_made_unless_another_process_saved_meanwhile(corpus, tmp_path):
-    """The live server writes the cache index once saves pause (save_later, then save_cache);
-    if a build in another process wrote the index in between, this process's memo is out of
-    date and its pending save is dropped rather than written over the other one."""
-    from generator import build as pipeline
-    from generator import cache
+def test_a_save_is_dropped_when_another_process_saved_meanwhile(corpus, tmp_path):
+    """The live server writes the cache index once saves pause; if a build in another process
+    wrote the index in between, the server's cache is out of date and its save is dropped
+    rather than written over the other one."""
+    from generator.build import Options, build as pipeline
+    from generator.site import Site
+    from generator.write import LiveSite
 
     index = corpus.parent / ".cache" / "timeline" / "index.pickle"
-    assert pipeline.build(corpus, tmp_path / "site", search=False, in_place=True, save_later=True).written
-    assert not index.exists()
-    pipeline.save_cache(corpus)
+    server, output = Site(corpus, base_url="/"), LiveSite(tmp_path / "site")
+    assert pipeline(server, output, Options(search=False)).written
+    assert not index.exists()  # a build does not write the index: the Site does, when told to
+    server.save()
     assert index.exists()
     written = index.stat().st_mtime_ns, index.read_bytes()
-    pipeline.save_cache(corpus)  # nothing pending: nothing written
+    server.save()  # nothing new: nothing written
     assert (index.stat().st_mtime_ns, index.read_bytes()) == written
 
     event_path(corpus, 5).write_text(event_text(5, title="Saved later"))
-    assert pipeline.build(corpus, tmp_path / "site", search=False, in_place=True, save_later=True).written
+    assert pipeline(server, output, Options(search=False)).written
     build(corpus, tmp_path / "other")  # another process: it writes the index
     theirs = index.read_bytes()
-    pipeline.save_cache(corpus)
+    server.save()
     assert index.read_bytes() == theirs
-    cache.Cache._open.clear()
-    result = pipeline.build(corpus, tmp_path / "site", search=False)
+    result = pipeline(Site(corpus, base_url="/"), LiveSite(tmp_path / "fresh"), Options(search=False))
     assert result.events_cached == result.events  # the other process's index holds the edit too

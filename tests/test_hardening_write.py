@@ -14,9 +14,22 @@ import pytest
 
 from conftest import FIXTURES, ROOT, run_timeline
 from generator import write
-from generator.write import OutputRefused, check_output, write_site
+from generator.write import OutputRefused, StagedSite, check_output
 
-MAKE_CORPUS = Path("/work/shared/bench/make_corpus.py")
+MAKE_CORPUS = ROOT.parent / "shared" / "bench" / "make_corpus.py"
+
+
+def write_site(files: dict[str, bytes], out: Path, before_swap=None) -> None:
+    """What a build does with its output: a new folder, its files, then `before_swap`, then the swap."""
+    site = StagedSite(out, out.parent / "content")
+    site.begin()
+    try:
+        for rel, data in files.items():
+            site.put(rel, data)
+        site.finish({rel: "key" for rel in files}, before_swap)
+    except BaseException:
+        site.abort()
+        raise
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -124,25 +137,23 @@ def test_signals_are_held_only_during_the_swap(previous_site):
     out, _ = previous_site
     if not hasattr(signal, "pthread_sigmask"):
         pytest.skip("no signal masks on this platform")
-    swap = write._swap
+    swap = write.swap
 
     def interrupted_swap(new, output, old):
-        with write._signals_held():
+        with write.signals_held():
             os.kill(os.getpid(), signal.SIGINT)  # held back until the renames are done
             swap(new, output, old)
     with pytest.raises(KeyboardInterrupt):
-        write._swap = interrupted_swap
+        write.swap = interrupted_swap
         try:
             write_site({"index.html": b"new"}, out)
         finally:
-            write._swap = swap
+            write.swap = swap
     assert (out / "index.html").read_bytes() == b"new"
 
 
 @pytest.fixture(scope="module")
 def large_corpus(tmp_path_factory):
-    if not MAKE_CORPUS.exists():
-        pytest.skip(f"{MAKE_CORPUS} is not on this machine")
     folder = tmp_path_factory.mktemp("corpus") / "large"
     subprocess.run([sys.executable, MAKE_CORPUS, "1000", folder], check=True, capture_output=True)
     return folder / "content"

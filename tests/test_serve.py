@@ -365,7 +365,7 @@ def test_the_search_index_follows_a_save_in_the_background(minimal, page):
     event.write_text(event.read_text().replace("Netflix says", "Netflix says Zanzibarian"))
     server.wait_for(r"netflix-el-eternauta\.md changed: .*\n(.*\n)*search index updated in [\d.]+ s")
     page.goto(server.url + "search/?q=zanzibarian")
-    results = page.locator("#search-results > li h2")
+    results = page.locator("#search-results > li h3")
     expect(results).to_have_count(1, timeout=WAIT_MS)
     expect(results.first).to_contain_text("Zanzibarian")
 
@@ -382,7 +382,7 @@ def test_the_preview_indexes_again_when_its_bundle_went_missing(tmp_path):
     search = SearchIndex(site)
     search.update("key")
     search.thread.join()
-    assert (site / "pagefind" / "pagefind.js").is_file() and not (site / SearchIndex.NEW).exists()
+    assert (site / "pagefind" / "pagefind.js").is_file() and not list(site.glob(".pagefind-*"))
     search.update("key")
     assert search.thread is None  # the same pages, the bundle in place: nothing to do
     shutil.rmtree(site / "pagefind")
@@ -398,63 +398,59 @@ def test_open_pages_reload_once_the_site_is_in_place_and_the_cache_is_saved_when
     cache's index is written only once saves pause, so as not to slow the reloading pages."""
     from generator import build, cache
     from generator.serve import Preview
+    from generator.site import Site
+    from generator.write import LiveSite
 
     content = fixture_copy("minimal")
     preview = Preview(content, tmp_path / "site")
     seen = []
-    write = cache.Cache._save
-    monkeypatch.setattr(cache.Cache, "_save", lambda self, *args: (seen.append("saved"), write(self, *args)))
+    write = cache.write_index
+    monkeypatch.setattr(cache, "write_index", lambda *args: (seen.append("saved"), write(*args)))
 
     def reload(built: bool) -> None:
-        seen.append((built, preview.generation, len(preview.problems), (preview.output / EVENT_URL / "index.html").exists()))
+        page = preview.output.root / EVENT_URL / "index.html"
+        seen.append((built, preview.generation, len(preview.problems), page.exists()))
     preview.rebuild("first", reload)
     event = content / EVENT
     good = event.read_text()
     event.write_text(good.replace("category: production", "category: prodution"))
-    preview.rebuild("broken", reload)  # before an idle moment: the first build's save is this one's to make
-    preview.idle()
+    preview.rebuild("broken", reload)
+    preview.save_cache()
     event.write_text(good)
     preview.rebuild("fixed", reload)
     assert seen == [(True, 1, 0, True), (False, 2, 1, True), "saved", (True, 3, 0, True)]
-    preview.idle()
-    preview.idle()  # nothing built since: nothing to write
+    preview.save_cache()
+    preview.save_cache()  # nothing built since: nothing to write
     assert seen[4:] == ["saved"]
-    cache.Cache._open.clear()  # as the next start finds the cache: every event of the last build is in it
-    result = build.build(content, tmp_path / "next", search=False)
+    # as the next start finds the cache: every event of the last build is in it
+    result = build.build(Site(content, base_url="/"), LiveSite(tmp_path / "next"), build.Options(search=False))
     assert result.written and result.events_cached == result.events > 0
 
 
-def test_garbage_is_collected_when_the_preview_is_idle_not_while_it_rebuilds(fixture_copy, tmp_path, monkeypatch):
-    """A full collection on a large site holds the interpreter for a tenth of a second: none may
-    start while a rebuild runs or the pages reload, and the garbage is collected once saves pause."""
-    import gc
-
+def test_a_template_mistake_is_shown_with_its_place_and_the_server_keeps_serving(fixture_copy, tmp_path):
     from generator.serve import Preview
 
-    preview = Preview(fixture_copy("minimal"), tmp_path / "site")
-    seen = []
-    collect = gc.collect
-    monkeypatch.setattr(gc, "collect", lambda *args: (seen.append("collected"), collect(*args))[1])
-    try:
-        preview.rebuild("first", lambda built: seen.append(gc.isenabled()))
-        seen.append(gc.isenabled())  # the rebuild is over, no idle moment yet
-        preview.idle()
-        seen.append(gc.isenabled())
-        preview.idle()  # nothing rebuilt since: nothing to collect
-    finally:
-        gc.enable()
-    assert seen == [False, False, "collected", True]
+    content = fixture_copy("minimal")
+    (content.parent / "templates").mkdir()
+    (content.parent / "templates" / "page.html").write_text('{% extends "base.html" %}\n{% block main %}{{ oops( }}{% endblock %}\n')
+    preview = Preview(content, tmp_path / "site")
+    preview.rebuild("first")
+    assert [p.as_text() for p in preview.problems] == [
+        f"{os.path.relpath(content.parent / 'templates' / 'page.html')}:2: template error: unexpected '}}'"]
+    (content.parent / "templates" / "page.html").unlink()
+    preview.rebuild("fixed")
+    assert preview.problems == [] and (preview.output.root / "index.html").exists()
 
 
 def test_a_cache_that_cannot_be_saved_does_not_stop_the_preview(fixture_copy, tmp_path, monkeypatch, capsys):
-    from generator import build
+    from generator import cache
     from generator.serve import Preview
 
     preview = Preview(fixture_copy("minimal"), tmp_path / "site")
     preview.rebuild("first")
 
-    def full_disk(content):
+    def full_disk(*args):
         raise OSError(28, "No space left on device")
-    monkeypatch.setattr(build, "save_cache", full_disk)
-    preview.idle()  # no exception: the server keeps serving
+    monkeypatch.setattr(cache, "write_index", full_disk)
+    preview.save_cache()  # no exception: the server keeps serving
     assert "build cache not saved: [Errno 28] No space left on device" in capsys.readouterr().err

@@ -1,7 +1,7 @@
 // timeline serve only. livereload.js reloads the page after every build; a page that was loading
 // while a build finished missed that reload, so this script compares the build the page comes from
-// with the server's last one (on load, when livereload connects, and every few seconds) and
-// reloads when they differ. It also lists the last build's errors over the page until a save fixes them.
+// with the server's last one (on load, and when livereload connects) and reloads when they differ.
+// It also lists the last build's errors over the page until a save fixes them.
 (function () {
   "use strict";
   var generation = document.currentScript.dataset.generation;
@@ -52,5 +52,4 @@
   check();
   // after livereload.js has sent its registration, which follows this event in the same task
   document.addEventListener("LiveReloadConnect", function () { setTimeout(check, 0); });
-  setInterval(check, 3000);
 })();

@@ -16,6 +16,8 @@ const status = document.getElementById("search-status");
 const list = document.getElementById("search-results");
 const more = document.getElementById("search-more");
 const facets = JSON.parse(document.getElementById("search-labels").textContent); // [{key, label, values}]
+const card = document.getElementById("search-card").content.firstElementChild; // macros.html's event card, empty
+const categoryLinks = Object.fromEntries(facets.find(({ key }) => key === "category").values.map(([slug, , url]) => [slug, url]));
 const keys = facets.map((facet) => facet.key);
 const known = Object.fromEntries(facets.map(({ key, values }) => [key, new Set(values.map(([value]) => value))]));
 
@@ -171,35 +173,27 @@ async function showMore(moveFocus, number = latest) {
   if (moveFocus && page.length) list.children[start].querySelector("a").focus();
 }
 
+// The timeline's card (the <template> from macros.html), filled in: text only, never markup.
 function resultItem(data, withWords) {
   const meta = data.meta;
   const item = document.createElement("li");
-  const card = document.createElement("article");
-  card.className = `card search-result category-${meta.category_slug}`;
-  const heading = document.createElement("h2");
-  heading.className = "card-title";
-  const link = document.createElement("a");
-  link.href = data.url;
-  link.textContent = meta.title;
-  heading.append(link);
-  const line = document.createElement("p");
-  line.className = "card-meta";
-  const time = document.createElement("time");
+  const result = card.cloneNode(true);
+  result.classList.add("search-result", `category-${meta.category_slug}`);
+  const time = result.querySelector(".card-meta time");
   time.dateTime = meta.datetime;
   time.textContent = meta.date;
-  const category = document.createElement("span");
-  category.className = `category category-${meta.category_slug}`;
+  const category = result.querySelector(".card-meta .category");
+  category.classList.add(`category-${meta.category_slug}`);
+  category.href = categoryLinks[meta.category_slug];
   category.textContent = meta.category;
-  const dot = document.createElement("span");
-  dot.setAttribute("aria-hidden", "true");
-  dot.textContent = " · ";
-  line.append(time, dot, category);
-  const text = document.createElement("p");
-  text.className = "search-excerpt";
+  const link = result.querySelector(".card-title a");
+  link.href = data.url;
+  link.textContent = meta.title;
+  const text = result.querySelector(".card-summary");
+  text.classList.add("search-excerpt");
   if (withWords) text.append(...marked(data.excerpt));
   else text.textContent = meta.summary;
-  card.append(line, heading, text);
-  item.append(card);
+  item.append(result);
   return item;
 }
 
