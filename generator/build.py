@@ -196,11 +196,13 @@ def _build(site: Site, output: StagedSite | LiveSite, options: Options, cache: C
     site_key = _site_key(site, keys, today) if cache else None
     if cache and site_key and cache.index.site and cache.index.site[0] == site_key:
         memo = cache.index.site[1]  # every input as it was for the last good build: its pages are the site
-        files = {rel: cache.page(key) for rel, key in memo.files.items()}
-        if all(files.values()):
+        files = {rel: None if output.holds(rel, key) else cache.page(key) for rel, key in memo.files.items()}
+        if all(files[rel] or output.holds(rel, key) for rel, key in memo.files.items()):
             cache.index.events.keep(keys)
             result = BuildResult(memo.problems, events=memo.events, events_cached=memo.events,
                                  pages_cached=len(files), cache_note=cache.note)
+            if failed(memo.problems, options.strict):
+                return result
             return _install(result, output, files, memo.files, options, cache)
 
     valid, html, events_cached = _parse(site.content, paths, keys, today, cache, True, progress)
@@ -220,8 +222,10 @@ def _build(site: Site, output: StagedSite | LiveSite, options: Options, cache: C
     except jinja2.TemplateError as exc:
         result.problems.append(render.template_problem(exc, env))
         return result
-    stored = {rel: cache.page(key) for rel, key in keys_of.items()} if cache else {}
-    todo = [spec for spec in specs if stored.get(spec.path) is None]
+    # a page the output holds already (the live server's own folder) is neither rendered nor looked up
+    held = {rel for rel, key in keys_of.items() if output.holds(rel, key)}
+    stored = {rel: cache.page(key) for rel, key in keys_of.items() if rel not in held} if cache else {}
+    todo = [spec for spec in specs if spec.path not in held and stored.get(spec.path) is None]
 
     def deliver(n: int, page: bytes) -> Any:  # in a worker: store the page, or write it into the new site
         spec = todo[n]
@@ -256,7 +260,7 @@ def _build(site: Site, output: StagedSite | LiveSite, options: Options, cache: C
             if site_key:
                 cache.set_site(site_key, SiteMemo(keys_of, valid.problems, len(valid.events)))
             return _install(result, output, stored, keys_of, options, cache)
-        output.finish(keys_of, _search(result, keys_of, None) if options.search else None)
+        output.finish(keys_of, *_search(result, keys_of, None, options))
     except BaseException:
         output.abort()
         raise
@@ -274,13 +278,14 @@ def _install(result: BuildResult, output: StagedSite | LiveSite, files: dict[str
              options: Options, cache: Cache) -> BuildResult:
     """Put the stored files of the site in place, with the search bundle, unless the output
     holds exactly these files already."""
-    change = output.changes(keys)
+    bundle, install = _search(result, keys, cache, options)
+    change = output.changes(keys, bundle)
     if change is not None:
         output.begin()
         try:
             for rel in change:
                 output.put(rel, files[rel])
-            output.finish(keys, _search(result, keys, cache) if options.search else None)
+            output.finish(keys, bundle, install)
         except BaseException:
             output.abort()
             raise
@@ -300,7 +305,13 @@ def search_key(keys: dict[str, str]) -> str:
     return digest("search", *(part for rel in indexed for part in (rel, keys[rel])))
 
 
-def _search(result: BuildResult, keys: dict[str, str], cache: Cache | None) -> Callable[[Path], None]:
+def _search(result: BuildResult, keys: dict[str, str], cache: Cache | None, options: Options
+            ) -> tuple[str | None, Callable[[Path], None] | None]:
+    """The search bundle the site gets (its key, and what puts it in place), if it gets one."""
+    if not options.search:
+        return None, None
+    bundle = search_key(keys)
+
     def install(root: Path) -> None:
-        result.index_seconds = index.install_bundle(root, search_key(keys), cache)
-    return install
+        result.index_seconds = index.install_bundle(root, bundle, cache)
+    return bundle, install

@@ -303,6 +303,9 @@ class Cache:
         """Keep what the builds since the last save used, drop the rest (and its stored files),
         and write the index if anything in it changed (a warm build writes nothing)."""
         index = self.index
+        memos = (index.events, index.files, index.pages, index.bundles)
+        if not any(memo.used for memo in memos):  # no build since the last save
+            return
         for key in index.events.sweep():
             self.loaded.pop(key, None)
         for key in index.pages.sweep():
@@ -313,8 +316,7 @@ class Cache:
         index.files.sweep()
         settled = time.time_ns() - SETTLED_NS
         unsettled = [name for name, (seen, _) in index.files.entries.items() if max(seen[1], seen[2]) >= settled]
-        memos = (index.events, index.files, index.pages, index.bundles)
-        if not (unsettled or self.site_changed or any(memo.changed for memo in memos)) and self.on_disk:
+        if not (self.site_changed or any(memo.changed for memo in memos)) and self.on_disk:
             return
         kept = {name: index.files.entries.pop(name) for name in unsettled}
         self.folder.mkdir(parents=True, exist_ok=True)

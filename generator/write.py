@@ -1,7 +1,7 @@
 """Stage 6: pages → the output folder. Only this module writes the site.
 
-Two kinds of output, one interface (`changes`, `begin`, `put`, `finish`, `abort`), keyed by
-site path with a key per file (a hash of what the file was made from):
+Two kinds of output, one interface (`holds`, `changes`, `begin`, `put`, `finish`, `abort`),
+keyed by site path with a key per file (a hash of what the file was made from):
 
 - `StagedSite` (`timeline build`): the site is written whole into a new folder beside the output,
   and only once it is complete (search index included) is the old site moved aside and the new one
@@ -76,18 +76,21 @@ class StagedSite:
         self.output = output.resolve()
         self.root: Path | None = None  # the new site's folder, between begin() and finish()
 
-    def changes(self, keys: dict[str, str]) -> list[str] | None:
-        """Every file (a new site is whole), or None when the output already holds exactly these
-        files, each as the manifest recorded it."""
+    def holds(self, rel: str, key: str) -> bool:
+        return False  # a new site is written whole
+
+    def changes(self, keys: dict[str, str], bundle: str | None) -> list[str] | None:
+        """Every file, or None when the output already holds exactly these files (each as the
+        manifest recorded it) and the same search bundle (`bundle`: its key, or None for none)."""
         try:
             manifest = json.loads((self.output / MARKER).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            manifest = None
-        if (isinstance(manifest, dict) and manifest.keys() == keys.keys()
-                and all(manifest[rel][0] == key and _stat(self.output / rel) == manifest[rel][1]
-                        for rel, key in keys.items())):
-            return None
-        return list(keys)
+            files = manifest["files"]
+            same = (manifest["bundle"] == bundle and files.keys() == keys.keys()
+                    and all(files[rel][0] == key and _stat(self.output / rel) == files[rel][1]
+                            for rel, key in keys.items()))
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            same = False
+        return None if same else list(keys)
 
     def begin(self) -> None:
         self.output.parent.mkdir(parents=True, exist_ok=True)
@@ -97,9 +100,10 @@ class StagedSite:
         """Safe in a worker process."""
         put_file(self.root / rel, data)
 
-    def finish(self, keys: dict[str, str], before: Finish | None = None) -> None:
-        """Run `before` on the complete new site, then swap it in for the old one."""
-        manifest = {rel: [key, _stat(self.root / rel)] for rel, key in keys.items()}
+    def finish(self, keys: dict[str, str], bundle: str | None = None, before: Finish | None = None) -> None:
+        """Run `before` on the complete new site (it installs the search bundle `bundle`), then
+        swap the site in for the old one."""
+        manifest = {"bundle": bundle, "files": {rel: [key, _stat(self.root / rel)] for rel, key in keys.items()}}
         (self.root / MARKER).write_text(json.dumps(manifest), encoding="utf-8")
         if before:
             before(self.root)
@@ -123,11 +127,15 @@ class LiveSite:
     def __init__(self, folder: Path):
         self.root = folder
         self.held: dict[str, str] = {}  # site path → key of the file there
+        self.bundle: str | None = None  # the key of the search bundle it put there, if any
         self._before: dict[str, str] = {}  # what it held when the update began
 
-    def changes(self, keys: dict[str, str]) -> list[str] | None:
+    def holds(self, rel: str, key: str) -> bool:
+        return self.held.get(rel) == key
+
+    def changes(self, keys: dict[str, str], bundle: str | None) -> list[str] | None:
         put = [rel for rel, key in keys.items() if self.held.get(rel) != key]
-        return put if put or self.held.keys() - keys.keys() else None
+        return put if put or self.held.keys() - keys.keys() or bundle != self.bundle else None
 
     def begin(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -141,8 +149,9 @@ class LiveSite:
         put_file(temporary, data)
         os.replace(temporary, target)
 
-    def finish(self, keys: dict[str, str], before: Finish | None = None) -> None:
-        """Remove the files the site no longer has (with the folders they leave empty), then run `before`."""
+    def finish(self, keys: dict[str, str], bundle: str | None = None, before: Finish | None = None) -> None:
+        """Remove the files the site no longer has (with the folders they leave empty), then run
+        `before` (it installs the search bundle `bundle`)."""
         for rel in self._before.keys() - keys.keys():
             target = self.root / rel
             with contextlib.suppress(FileNotFoundError):
@@ -153,7 +162,7 @@ class LiveSite:
                 folder = folder.parent
         if before:
             before(self.root)
-        self.held = dict(keys)
+        self.held, self.bundle = dict(keys), bundle
 
     def abort(self) -> None:
         """Each file it held may now be old or new: all are put again, or removed, next time."""

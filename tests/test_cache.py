@@ -5,11 +5,9 @@ hard-linked from the cache), so inodes tell which pages a build touched. Every c
 is compared byte for byte with a cold build (`--no-cache`) of the same content.
 """
 
-import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -452,6 +450,7 @@ def test_a_new_process_reads_only_the_event_files_that_changed(corpus, tmp_path,
     the file has settled (it was not changed in the moments before the index was written): a
     build in a new process reads and hashes only files changed since."""
     from generator import build as pipeline
+    from generator import cache
 
     site = tmp_path / "site"
     read = []
@@ -462,15 +461,11 @@ def test_a_new_process_reads_only_the_event_files_that_changed(corpus, tmp_path,
         read.clear()
         assert in_process(corpus, site, live=False)().written
 
-    def set_times(when: float) -> None:  # what the clock said when each file was last written
-        for path in corpus.rglob("*.md"):
-            os.utime(path, (when, when))
-
-    set_times(time.time() + 3600)  # written "now", as far as the save can tell: not settled
+    monkeypatch.setattr(cache, "SETTLED_NS", 10**18)  # every file written "just now": not settled
     build_in_new_process()
     build_in_new_process()
     assert len(read) == 40
-    set_times(time.time() - 3600)
+    monkeypatch.setattr(cache, "SETTLED_NS", 0)  # every file settled
     build_in_new_process()
     build_in_new_process()
     assert read == []

@@ -26,7 +26,7 @@ def write_site(files: dict[str, bytes], out: Path, before_swap=None) -> None:
     try:
         for rel, data in files.items():
             site.put(rel, data)
-        site.finish({rel: "key" for rel in files}, before_swap)
+        site.finish({rel: "key" for rel in files}, None, before_swap)
     except BaseException:
         site.abort()
         raise

@@ -436,7 +436,7 @@ def test_a_template_mistake_is_shown_with_its_place_and_the_server_keeps_serving
     preview = Preview(content, tmp_path / "site")
     preview.rebuild("first")
     assert [p.as_text() for p in preview.problems] == [
-        f"{os.path.relpath(content.parent / 'templates' / 'page.html')}:2: template error: unexpected '}}'"]
+        f"{os.path.relpath(content.parent / 'templates' / 'page.html')}:2: template error: unexpected '}}', expected ')'"]
     (content.parent / "templates" / "page.html").unlink()
     preview.rebuild("fixed")
     assert preview.problems == [] and (preview.output.root / "index.html").exists()
