@@ -43,7 +43,7 @@ def map_ordered(func: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[An
     chunks = [range(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     context = multiprocessing.get_context("fork")
     taken = context.Value("q", 0)
-    results = context.SimpleQueue()
+    results = context.Queue()  # put() hands the data to a thread: a worker never waits for this process to read
 
     def claim() -> int | None:
         with taken.get_lock():
