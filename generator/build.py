@@ -127,12 +127,11 @@ def _parse(content: Path, paths: list[Path], keys: list[str | None], today: dt.d
             parsed[i] = entry if entry and entry.holds_on(today) else None
     todo = [i for i, entry in enumerate(parsed) if entry is None]
     root = content.resolve()
-    converter = convert.Converter() if convert_bodies else None
 
     def parse(path: Path) -> _Parsed:
         doc = load.load_markdown_file(path, root)
         event, problems = validate.validate_event(doc, root, today)
-        html = converter.to_html(doc.body) if event and converter else None
+        html = convert.markdown_to_html(doc.body) if event and convert_bodies else None
         first_day = event.meta.date.first_day.toordinal() if event else None
         return _Parsed(doc.display, event, problems, html, first_day, today.toordinal())
     work = parallel.map_ordered(parse, [paths[i] for i in todo])
@@ -146,8 +145,8 @@ def _parse(content: Path, paths: list[Path], keys: list[str | None], today: dt.d
     # Eras, settings and pages: few files, validated as `timeline check` does (with no events).
     rest = validate.validate_site_files(load.load_site_files(content))
     html = {entry.event.id: entry.html for entry in parsed if entry.event}
-    if converter:
-        html |= {f"pages/{page.slug}": converter.to_html(page.body) for page in rest.pages}
+    if convert_bodies:
+        html |= {f"pages/{page.slug}": convert.markdown_to_html(page.body) for page in rest.pages}
     valid = validate.ValidContent(events, rest.eras, rest.pages, rest.settings, problems + rest.problems)
     return valid, html, len(paths) - len(todo)
 
@@ -196,14 +195,13 @@ def _build(site: Site, output: StagedSite | LiveSite, options: Options, cache: C
     site_key = _site_key(site, keys, today) if cache else None
     if cache and site_key and cache.index.site and cache.index.site[0] == site_key:
         memo = cache.index.site[1]  # every input as it was for the last good build: its pages are the site
-        files = {rel: None if output.holds(rel, key) else cache.page(key) for rel, key in memo.files.items()}
-        if all(files[rel] or output.holds(rel, key) for rel, key in memo.files.items()):
+        result = BuildResult(memo.problems, events=memo.events, events_cached=memo.events,
+                             pages_cached=len(memo.files), cache_note=cache.note)
+        if failed(memo.problems, options.strict):
+            return result
+        if installed := _install(result, output, memo.files, options, cache):
             cache.index.events.keep(keys)
-            result = BuildResult(memo.problems, events=memo.events, events_cached=memo.events,
-                                 pages_cached=len(files), cache_note=cache.note)
-            if failed(memo.problems, options.strict):
-                return result
-            return _install(result, output, files, memo.files, options, cache)
+            return installed
 
     valid, html, events_cached = _parse(site.content, paths, keys, today, cache, True, progress)
     result = BuildResult(valid.problems, events=len(valid.events), events_cached=events_cached,
@@ -214,11 +212,11 @@ def _build(site: Site, output: StagedSite | LiveSite, options: Options, cache: C
 
     from . import export, render
     settings = valid.settings.model_copy(update=site.overrides)
-    timeline = collect.collect(valid.events, valid.eras, valid.pages, settings, html)
+    timeline = collect.collect(valid.events, valid.eras, valid.pages, settings, html, site.related)
     env = render.make_environment(settings, site.templates, site.cards, today, cache.bytecode if cache else None)
     specs = render.plan_pages(timeline)
     try:
-        keys_of = dict(zip((spec.path for spec in specs), render.page_keys(specs, env, timeline)))
+        keys_of = dict(zip((spec.path for spec in specs), render.page_keys(specs, env, timeline, site.keys)))
     except jinja2.TemplateError as exc:
         result.problems.append(render.template_problem(exc, env))
         return result
@@ -237,7 +235,8 @@ def _build(site: Site, output: StagedSite | LiveSite, options: Options, cache: C
         output.begin()
     try:
         made = render.render_pages(todo, env, timeline, deliver, data_files)
-        rest = next(made) | render.static_files(site.templates)
+        data = next(made)
+        statics = render.static_files(site.templates)
         template_problems = []
         for spec, delivered in zip(todo, _counted(made, "render", len(todo), progress)):
             if isinstance(delivered, Problem):
@@ -249,17 +248,21 @@ def _build(site: Site, output: StagedSite | LiveSite, options: Options, cache: C
             output.abort()
             result.problems += sorted(set(template_problems))
             return result
-        for rel, data in rest.items():
-            keys_of[rel] = digest("file", rel, data)
+        for rel, content in (data | statics).items():
+            keys_of[rel] = digest("file", rel, content)  # made from every event: keyed by their bytes
             if cache:
-                stored[rel] = cache.page(keys_of[rel]) or cache.put_page(keys_of[rel], cache.pages.write(keys_of[rel], data))
+                stored[rel] = cache.page(keys_of[rel]) or cache.put_page(keys_of[rel],
+                                                                          cache.pages.write(keys_of[rel], content))
             else:
-                output.put(rel, data)
+                output.put(rel, content)
         result.pages_cached = len(specs) - len(todo)
         if cache:
             if site_key:
                 cache.set_site(site_key, SiteMemo(keys_of, valid.problems, len(valid.events)))
-            return _install(result, output, stored, keys_of, options, cache)
+            installed = _install(result, output, keys_of, options, cache, stored)
+            if installed is None:
+                raise OSError(f"stored pages in {cache.pages.folder} were removed during the build")
+            return installed
         output.finish(keys_of, *_search(result, keys_of, None, options))
     except BaseException:
         output.abort()
@@ -274,13 +277,20 @@ def _counted(items: Iterable, stage: str, total: int, progress: Progress):
         yield item
 
 
-def _install(result: BuildResult, output: StagedSite | LiveSite, files: dict[str, Path], keys: dict[str, str],
-             options: Options, cache: Cache) -> BuildResult:
-    """Put the stored files of the site in place, with the search bundle, unless the output
-    holds exactly these files already."""
+def _install(result: BuildResult, output: StagedSite | LiveSite, keys: dict[str, str], options: Options,
+             cache: Cache, stored: dict[str, Path | None] | None = None) -> BuildResult | None:
+    """Put the site's stored files in place, with its search bundle, unless the output holds
+    them already; None (nothing done) when a stored file it needs is missing or changed.
+    `stored`: the stored files the build already looked up or wrote."""
     bundle, install = _search(result, keys, cache, options)
+    cache.index.pages.keep(keys.values())  # stored pages stay while the site they make is in use
+    cache.index.bundles.keep([bundle] if bundle else [])
     change = output.changes(keys, bundle)
     if change is not None:
+        stored = stored or {}
+        files = {rel: stored.get(rel) or cache.page(keys[rel]) for rel in change}
+        if not all(files.values()):
+            return None
         output.begin()
         try:
             for rel in change:

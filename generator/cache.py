@@ -258,7 +258,7 @@ class Cache:
         """`make(path)`, remembered while the file's size, times and inode stay the same, so that
         an unchanged file is neither read nor hashed again (see SETTLED_NS)."""
         try:
-            s = path.stat()
+            s = os.stat(path)
             seen = (s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino)
         except OSError:  # gone or unreadable: `make` reports it
             return make(path)

@@ -44,8 +44,8 @@ def _local_images_only(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
-# Made once: nh3.clean would build the same sanitizer, its allowlists included, for every body.
-_CLEANER = nh3.Cleaner(
+# The sanitizer with the allowlists above (a constant: nh3.clean would build it for every body).
+SANITIZER = nh3.Cleaner(
     tags=ALLOWED_TAGS,
     attributes=ALLOWED_ATTRIBUTES,
     url_schemes=URL_SCHEMES,
@@ -66,14 +66,7 @@ def close_heading_gaps(html: str) -> str:
     return _HEADING_TAG.sub(lambda m: f"<{m[1]}h{renumber[int(m[2])]}", html)
 
 
-class Converter:
-    """Markdown → safe HTML: no script, no event handler, no javascript: or data: URL. One per
-    build: reusing the Markdown instance (reset between bodies) rather than making one per body
-    saves ≈ 0.17 ms a body, ≈ 7 % of a cold build at 4000 events."""
-
-    def __init__(self) -> None:
-        self._markdown = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
-
-    def to_html(self, text: str) -> str:
-        html = self._markdown.reset().convert(text)
-        return _CLEANER.clean(close_heading_gaps(html))
+def markdown_to_html(text: str) -> str:
+    """Safe HTML for a Markdown body: no script, no event handler, no javascript: or data: URL."""
+    html = markdown.markdown(text, extensions=EXTENSIONS, output_format="html")
+    return SANITIZER.clean(close_heading_gaps(html))

@@ -59,6 +59,7 @@ class Preview:
         self.problems: list[Problem] = []  # errors of the last build, shown over every page
         self.generation = 0  # counts builds; a page served before the last one is out of date
         self.search_key: str | None = None  # the event pages of the last good build, hashed
+        self.warned: set[Problem] = set()  # the warnings printed already
 
     def rebuild(self, what: str, reload: Callable[[bool], None] = lambda built: None) -> None:
         """Build the site into the output folder; keep its errors for the overlay; reload the open
@@ -76,8 +77,11 @@ class Preview:
         self.generation += 1  # the new site (or the errors) in place: a page served from now on is current
         reload(built)
         seconds = time.perf_counter() - started
-        if shown := (result.problems if result else self.problems):
+        problems = result.problems if result else self.problems
+        # every error, every time; a warning once, not again at every save until it is fixed
+        if shown := [p for p in problems if p.severity == "error" or p not in self.warned]:
             print(format_problems(shown, "text"), file=sys.stderr)
+        self.warned = {p for p in problems if p.severity == "warning"}
         if built:
             print(f"{what}: {result.events} events, {result.pages} pages written in {seconds:.2f} s")
             self.search_key = result.search_key

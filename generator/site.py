@@ -22,9 +22,10 @@ def template_folders(content: Path) -> list[Path]:
 
 class Site:
     """A timeline project (its content folder, its templates, the settings given on the command
-    line) and what its builds keep: the build cache, and in memory the rendered cards and data
-    rows of every event, under the fingerprint of what they show (see render.Snippets and
-    export.event_rows)."""
+    line) and what its builds keep: the build cache, and in memory what a rebuild of the live
+    server would otherwise work out again for every event: its rendered card and data rows under
+    the fingerprint of what they show (render.Snippets, export.event_rows), its related events,
+    and the page keys."""
 
     def __init__(self, content: Path, base_url: str | None = None, repository_url: str | None = None):
         self.content = content
@@ -33,6 +34,8 @@ class Site:
         self.templates = template_folders(content)
         self.cards: Memo = Memo()
         self.rows: Memo = Memo()
+        self.related: Memo = Memo()  # see collect._all_related
+        self.keys: Memo = Memo()  # templates parsed and page keys hashed, see render.page_keys
         self._cache: Cache | None = None
         self._code: str | None = None
 
@@ -45,9 +48,9 @@ class Site:
         return self._cache
 
     def sweep(self) -> None:
-        """After a build: forget the cards and rows it did not use (events edited or gone)."""
-        self.cards.sweep()
-        self.rows.sweep()
+        """After a build: forget what it did not use (events edited or gone)."""
+        for memo in (self.cards, self.rows, self.related, self.keys):
+            memo.sweep()
 
     def save(self) -> None:
         """Write the build cache's index, unless another process wrote one since (its builds are

@@ -60,7 +60,7 @@ def put_file(target: Path, data: bytes | Path) -> None:
         shutil.copyfile(data, target)
 
 
-def _stat(path: Path) -> list[int] | None:
+def _stat(path: Path | str) -> list[int] | None:
     try:
         s = os.stat(path)
     except OSError:
@@ -84,9 +84,9 @@ class StagedSite:
         manifest recorded it) and the same search bundle (`bundle`: its key, or None for none)."""
         try:
             manifest = json.loads((self.output / MARKER).read_text(encoding="utf-8"))
-            files = manifest["files"]
+            files, root = manifest["files"], str(self.output)
             same = (manifest["bundle"] == bundle and files.keys() == keys.keys()
-                    and all(files[rel][0] == key and _stat(self.output / rel) == files[rel][1]
+                    and all(files[rel][0] == key and _stat(f"{root}/{rel}") == files[rel][1]
                             for rel, key in keys.items()))
         except (OSError, ValueError, KeyError, TypeError, IndexError):
             same = False

@@ -163,9 +163,7 @@ def test_editor_files_beside_content_are_not_content(fixture_copy):
 
 
 def test_body_headings_follow_the_page_title_without_skipped_levels():
-    from generator.convert import Converter
-
-    markdown_to_html = Converter().to_html
+    from generator.convert import markdown_to_html
 
     assert markdown_to_html("# Top\n\n### Deep\n") == "<h2>Top</h2>\n<h3>Deep</h3>"
     assert markdown_to_html("## Already\n\n### In order\n") == "<h2>Already</h2>\n<h3>In order</h3>"
