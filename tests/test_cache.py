@@ -96,6 +96,16 @@ def test_warm_build_renders_nothing_and_rewrites_nothing(corpus, tmp_path):
     assert (corpus.parent / ".cache" / "timeline" / "index.pickle").is_file()
 
 
+def test_a_warm_build_keeps_the_stored_pages_for_the_next_edit(corpus, tmp_path):
+    site = tmp_path / "site"
+    build(corpus, site)
+    build(corpus, site)  # the output holds the site already: nothing is looked up in the store
+    event_path(corpus, 12).write_text(event_text(12, title="Edited after a warm build"))
+    found = re.search(r"from cache: 39/40 events, (\d+) files", build(corpus, site))
+    assert found and int(found[1]) > 40  # the pages the edit left as they were came from the store
+    assert_same_as_cold_build(corpus, site, tmp_path)
+
+
 def test_warm_build_into_an_empty_output_folder_links_stored_pages(corpus, tmp_path):
     build(corpus, tmp_path / "site")
     out = build(corpus, tmp_path / "elsewhere")
