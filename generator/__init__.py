@@ -7,10 +7,34 @@ The build is a pipeline of plain functions, one module per stage:
 `build.py` runs them in order; the CLI and the live server only call `build`.
 """
 
+from importlib.resources import files
 from pathlib import Path
 
-__version__ = "0.1.0"
+DISTRIBUTION = "ai-hollywood-timeline"  # the name pip knows: its version is `timeline --version`
 
-# Beside the package in the repository, read without loading any stage.
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-DOCS = Path(__file__).resolve().parent.parent / "docs"  # where `timeline reference` writes
+
+def _packaged_templates() -> Path:
+    """The default templates: the top-level templates/ folder of the repository, which the
+    package carries as `generator.templates` (see pyproject.toml). importlib.resources finds it
+    in an editable install (the folder itself), a regular one and a wheel (site-packages/
+    generator/templates). pip unpacks a wheel, so the result is a real folder (a zipped package
+    is not supported); a source checkout run without installing falls back to the folder
+    beside the package."""
+    try:
+        return Path(str(files("generator.templates"))).resolve()
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "templates"
+
+
+TEMPLATES = _packaged_templates()
+SCAFFOLD = Path(__file__).resolve().parent / "scaffold"  # the files `timeline init` writes (see init.py)
+DOCS = Path(__file__).resolve().parent.parent / "docs"  # where `timeline reference` writes, in the repository
+
+
+def __getattr__(name: str):
+    """`generator.__version__`: the installed distribution's version (pyproject.toml's), read
+    from its metadata only when asked, since importlib.metadata is slow to import."""
+    if name == "__version__":
+        from importlib.metadata import version
+        return version(DISTRIBUTION)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

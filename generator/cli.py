@@ -12,7 +12,7 @@ from typing import NoReturn
 
 import yaml
 
-from . import DOCS, __version__, build
+from . import DISTRIBUTION, DOCS, build
 from .collect import slugify
 from .index import IndexFailed
 from .problems import errors, format_problems
@@ -147,9 +147,27 @@ def _argument(check):
     return convert
 
 
+class _Version(argparse.Action):
+    """--version: the installed package's version, from its metadata (pyproject.toml's), read
+    only when asked: importlib.metadata is slow to import."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest, nargs=0, default=default,
+                         help=help or "show the generator's version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from importlib.metadata import PackageNotFoundError, version
+        try:
+            found = version(DISTRIBUTION)
+        except PackageNotFoundError:  # a source checkout run without installing it
+            found = "(not installed: no version)"
+        print(f"timeline {found}")
+        parser.exit()
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="timeline", description="Build and check the AI-in-Hollywood timeline site.")
-    main.add_argument("--version", action="version", version=f"timeline {__version__}")
+    main.add_argument("--version", action=_Version)
     commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def content_option(p):
