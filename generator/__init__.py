@@ -15,13 +15,14 @@ DISTRIBUTION = "ai-hollywood-timeline"  # the name pip knows: its version is `ti
 
 def _packaged_templates() -> Path:
     """The default templates: the top-level templates/ folder of the repository, which the
-    package carries as `generator.templates` (see pyproject.toml). importlib.resources finds it
-    in an editable install (the folder itself), a regular one and a wheel (site-packages/
-    generator/templates). pip unpacks a wheel, so the result is a real folder (a zipped package
-    is not supported); a source checkout run without installing falls back to the folder
-    beside the package."""
+    package carries as `generator.default_templates` (see pyproject.toml; not
+    `generator.templates`, which is the module that layers a project's own templates over
+    these). importlib.resources finds it in an editable install (the folder itself), a regular
+    one and a wheel (site-packages/generator/default_templates/). pip unpacks a wheel, so the
+    result is a real folder (a zipped package is not supported); a source checkout run without
+    installing falls back to the folder beside the package."""
     try:
-        return Path(str(files("generator.templates"))).resolve()
+        return Path(str(files("generator.default_templates"))).resolve()
     except ModuleNotFoundError:
         return Path(__file__).resolve().parent.parent / "templates"
 
