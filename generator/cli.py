@@ -125,6 +125,23 @@ def cmd_new(args) -> int:
     return OK
 
 
+def cmd_init(args) -> int:
+    from . import init  # the scaffold: only for this command
+    try:
+        written = init.init(args.folder, args.title, args.generator)
+    except init.InitRefused as exc:
+        print(f"timeline init: {exc}", file=sys.stderr)
+        return USAGE
+    for path in written:
+        print(path)
+    content = args.folder / "content"
+    print(f"\nA new timeline in {args.folder}. Next:\n"
+          f"  timeline serve --content {content}            # preview it\n"
+          f"  timeline check --strict --content {content}   # check it, then: timeline build --content {content}\n"
+          f"and replace the example event in {content / 'events'}.", file=sys.stderr)
+    return OK
+
+
 def cmd_reference(args) -> int:
     from . import reference  # pydantic's schema machinery: only for this command
     if args.check:
@@ -211,6 +228,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--date", required=True, help="YYYY-MM-DD, YYYY-MM or YYYY")
     p.add_argument("--category", required=True, choices=list(CATEGORIES))
     p.set_defaults(run=cmd_new)
+
+    p = commands.add_parser("init", help="start a new timeline project in a new folder",
+                            description="Write a new timeline project (settings, an example event, an About page, "
+                                        "GitHub workflows, a README) into a folder that does not exist or is empty.")
+    p.add_argument("folder", type=Path, metavar="DIR", help="the new project's folder")
+    p.add_argument("--title", help="the site's title (default: from the folder's name)")
+    p.add_argument("--generator", metavar="REQUIREMENT",
+                   help="what the project's workflows pip-install, e.g. git+https://github.com/OWNER/REPO.git@v0.2.0 "
+                        "(default: a placeholder to replace)")
+    p.set_defaults(run=cmd_init)
 
     p = commands.add_parser("reference", help="write the field reference and JSON Schema from the models",
                             description="Write fields.md and schema.json, generated from generator/model.py.")
