@@ -113,3 +113,10 @@ def test_an_installed_generator_builds_a_site(how, wheel, source, tmp_path):
     run(timeline, "build", "--no-search", "--content", tmp_path / "new" / "content", "--output",
         tmp_path / "new" / "site", cwd=tmp_path / "new")
     assert (tmp_path / "new" / "site" / "index.html").is_file()
+
+
+def test_the_editable_install_reads_the_templates_folder_itself():
+    """`pip install -e .` (scripts/setup.sh, what this suite runs on): the packaged templates are
+    the repository's templates/, so an edit there shows in the next build and in `timeline serve`."""
+    from generator import TEMPLATES
+    assert TEMPLATES == (ROOT / "templates").resolve()
