@@ -134,11 +134,14 @@ def cmd_init(args) -> int:
         return USAGE
     for path in written:
         print(path)
-    content = args.folder / "content"
+    placeholder = "" if args.generator else (
+        "Before you push it: set TIMELINE_GENERATOR at the top of .github/workflows/*.yml "
+        "to where pip gets the generator.\n")
     print(f"\nA new timeline in {args.folder}. Next:\n"
-          f"  timeline serve --content {content}            # preview it\n"
-          f"  timeline check --strict --content {content}   # check it, then: timeline build --content {content}\n"
-          f"and replace the example event in {content / 'events'}.", file=sys.stderr)
+          f"  cd {args.folder}\n"
+          f"  timeline serve                              # preview it at http://127.0.0.1:8000/\n"
+          f"  timeline check --strict && timeline build   # check it, then build it into site/\n"
+          f"and replace the example event in content/events/.\n{placeholder}", end="", file=sys.stderr)
     return OK
 
 
