@@ -120,3 +120,8 @@ def test_the_editable_install_reads_the_templates_folder_itself():
     the repository's templates/, so an edit there shows in the next build and in `timeline serve`."""
     from generator import TEMPLATES
     assert TEMPLATES == (ROOT / "templates").resolve()
+
+
+def test_the_changelog_starts_with_the_packaged_version():
+    first = next(line for line in (ROOT / "CHANGELOG.md").read_text().splitlines() if line.startswith("## "))
+    assert first == f"## {VERSION}"
