@@ -26,6 +26,7 @@ from . import collect, index, load, parallel
 from .cache import Cache, SiteMemo, digest
 from .problems import Problem, errors
 from .site import Site
+from .templates import template_files
 from .vocabulary import EVENT_PAGES
 
 # The stages that parse and render load pydantic, Jinja2 and Python-Markdown (≈ 0.3 s): they are
@@ -165,7 +166,7 @@ def _site_key(site: Site, event_keys: list[str | None], today: dt.date) -> str |
         return None
     content = site.content
     others = [content / "eras.yaml", content / "site.yaml", *load.find_page_files(content),
-              *(path for folder in site.templates for path in sorted(folder.rglob("*")) if path.is_file())]
+              *template_files(site.templates)]
     parts: list[str | bytes] = [os.getcwd(), str(content), repr(sorted(site.overrides.items())),
                                 repr([str(folder) for folder in site.templates]), today.isoformat(), *event_keys]
     for path in others:
@@ -218,7 +219,7 @@ def _build(site: Site, output: StagedSite | LiveSite, options: Options, cache: C
     try:
         keys_of = dict(zip((spec.path for spec in specs), render.page_keys(specs, env, timeline, site.keys)))
     except jinja2.TemplateError as exc:
-        result.problems.append(render.template_problem(exc, env))
+        result.problems.append(render.template_problem(exc, site.templates))
         return result
     # a page the output holds already (the live server's own folder) is neither rendered nor looked up
     held = {rel for rel, key in keys_of.items() if output.holds(rel, key)}
@@ -234,7 +235,7 @@ def _build(site: Site, output: StagedSite | LiveSite, options: Options, cache: C
     if not cache:
         output.begin()
     try:
-        made = render.render_pages(todo, env, timeline, deliver, data_files)
+        made = render.render_pages(todo, env, timeline, deliver, data_files, site.templates)
         data = next(made)
         statics = render.static_files(site.templates)
         template_problems = []

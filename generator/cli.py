@@ -10,7 +10,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from . import DOCS, __version__, build
+from . import DISTRIBUTION, DOCS, build
 from .index import IndexFailed
 from .problems import errors, format_problems
 from .site import Site
@@ -120,6 +120,26 @@ def cmd_new(args) -> int:
     return OK
 
 
+def cmd_init(args) -> int:
+    from . import init  # the scaffold: only for this command
+    try:
+        written = init.init(args.folder, args.title, args.generator)
+    except init.InitRefused as exc:
+        print(f"timeline init: {exc}", file=sys.stderr)
+        return USAGE
+    for path in written:
+        print(path)
+    placeholder = "" if args.generator else (
+        "Before you push it: set TIMELINE_GENERATOR at the top of .github/workflows/*.yml "
+        "to where pip gets the generator.\n")
+    print(f"\nA new timeline in {args.folder}. Next:\n"
+          f"  cd {args.folder}\n"
+          f"  timeline serve                              # preview it at http://127.0.0.1:8000/\n"
+          f"  timeline check --strict && timeline build   # check it, then build it into site/\n"
+          f"and replace the example event in content/events/.\n{placeholder}", end="", file=sys.stderr)
+    return OK
+
+
 def cmd_reference(args) -> int:
     from . import reference  # pydantic's schema machinery: only for this command
     if args.check:
@@ -142,9 +162,27 @@ def _argument(check):
     return convert
 
 
+class _Version(argparse.Action):
+    """--version: the installed package's version, from its metadata (pyproject.toml's), read
+    only when asked: importlib.metadata is slow to import."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest, nargs=0, default=default,
+                         help=help or "show the generator's version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from importlib.metadata import PackageNotFoundError, version
+        try:
+            found = version(DISTRIBUTION)
+        except PackageNotFoundError:  # a source checkout run without installing it
+            found = "(not installed: no version)"
+        print(f"timeline {found}")
+        parser.exit()
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="timeline", description="Build and check the AI-in-Hollywood timeline site.")
-    main.add_argument("--version", action="version", version=f"timeline {__version__}")
+    main.add_argument("--version", action=_Version)
     commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def content_option(p):
@@ -188,6 +226,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--date", required=True, help="YYYY-MM-DD, YYYY-MM or YYYY")
     p.add_argument("--category", required=True, choices=list(CATEGORIES))
     p.set_defaults(run=cmd_new)
+
+    p = commands.add_parser("init", help="start a new timeline project in a new folder",
+                            description="Write a new timeline project (settings, an example event, an About page, "
+                                        "GitHub workflows, a README) into a folder that does not exist or is empty.")
+    p.add_argument("folder", type=Path, metavar="DIR", help="the new project's folder")
+    p.add_argument("--title", help="the site's title (default: from the folder's name)")
+    p.add_argument("--generator", metavar="REQUIREMENT",
+                   help="what the project's workflows pip-install, e.g. git+https://github.com/OWNER/REPO.git@v0.2.0 "
+                        "(default: a placeholder to replace)")
+    p.set_defaults(run=cmd_init)
 
     p = commands.add_parser("reference", help="write the field reference and JSON Schema from the models",
                             description="Write fields.md and schema.json, generated from generator/model.py.")

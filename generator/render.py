@@ -26,9 +26,10 @@ from markupsafe import Markup, escape
 from . import index, parallel
 from .cache import Memo, digest
 from .collect import EraMark, FacetValue, Timeline
-from .load import display_path, is_editor_file
+from .load import display_path
 from .overview import overview
 from .problems import Problem
+from .templates import static_sources
 from .values import CATEGORIES, PartialDate
 from .vocabulary import FACETS, site_path, slug
 
@@ -51,13 +52,27 @@ def base_path(base_url: str) -> str:
     return path if path.endswith("/") else path + "/"
 
 
+DEFAULT_PREFIX = "default"  # "default:event.html": the packaged event.html, whatever the project overrides
+DELIMITER = ":"
+
+
+def make_loader(folders: list[Path]) -> jinja2.BaseLoader:
+    """A Jinja2 loader over `folders` (as `template_folders` gives them: the packaged folder
+    last): a name is looked up in each folder in turn, and `default:NAME` in the packaged
+    folder only. `list_templates()` lists both, so that anything that hashes every template
+    (the build cache's keys) also sees the packaged file an override extends."""
+    search = jinja2.FileSystemLoader([str(f) for f in folders])
+    packaged = jinja2.FileSystemLoader(str(folders[-1]))
+    return jinja2.ChoiceLoader([search, jinja2.PrefixLoader({DEFAULT_PREFIX: packaged}, delimiter=DELIMITER)])
+
+
 def make_environment(settings: Settings, templates: list[Path], cards: Memo, today: dt.date | None = None,
                      bytecode: Path | None = None) -> jinja2.Environment:
     """`templates`: the folders templates are looked up in, first match wins; `cards`: the memo of
     rendered cards (see Snippets); `bytecode`: a folder where compiled templates are kept from
     one build to the next."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates),
+        loader=make_loader(templates),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -261,7 +276,8 @@ def render_page(spec: PageSpec, env: jinja2.Environment) -> bytes:
 
 
 def render_pages(specs: list[PageSpec], env: jinja2.Environment, timeline: Timeline,
-                 deliver: Callable[[int, bytes], Any], alongside: Callable[[], Any]) -> Iterator[Any]:
+                 deliver: Callable[[int, bytes], Any], alongside: Callable[[], Any], folders: list[Path]
+                 ) -> Iterator[Any]:
     """`deliver(i, page)` for each spec's page (storing or writing it), in order, rendered across
     all cores when there are many; a page whose template fails gives a Problem instead.
     `alongside()`, the data files (as long to make as a few hundred pages), runs among the pages
@@ -276,16 +292,15 @@ def render_pages(specs: list[PageSpec], env: jinja2.Environment, timeline: Timel
         try:
             page = render_page(specs[n], env)
         except jinja2.TemplateError as exc:
-            return template_problem(exc, env)
+            return template_problem(exc, folders)
         return deliver(n, page)
     return parallel.map_ordered(job, range(-1, len(specs)))
 
 
-def template_problem(exc: jinja2.TemplateError, env: jinja2.Environment) -> Problem:
+def template_problem(exc: jinja2.TemplateError, folders: list[Path]) -> Problem:
     """A template mistake, located at the line Jinja2 reports or at the deepest template frame."""
     filename, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
     if not filename:
-        folders = [Path(folder).resolve() for folder in env.loader.searchpath]
         frames = [f for f in traceback.extract_tb(exc.__traceback__)
                   if any(Path(f.filename).resolve().is_relative_to(folder) for folder in folders)]
         if frames:
@@ -340,9 +355,5 @@ def page_keys(specs: list[PageSpec], env: jinja2.Environment, timeline: Timeline
 
 
 def static_files(templates: list[Path]) -> dict[str, bytes]:
-    """Every file under static/ of each template folder; a file of an earlier folder wins."""
-    files: dict[str, bytes] = {}
-    for folder in (templates / "static" for templates in reversed(templates)):
-        files |= {f"static/{p.relative_to(folder).as_posix()}": p.read_bytes()
-                  for p in sorted(folder.rglob("*")) if p.is_file() and not is_editor_file(p)}
-    return files
+    """Every file under static/ of the template folders; a file of an earlier folder wins."""
+    return {rel: path.read_bytes() for rel, path in static_sources(templates).items()}

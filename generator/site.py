@@ -9,15 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import TEMPLATES
 from .cache import Cache, Memo, code_digest, folder_for
-
-
-def template_folders(content: Path) -> list[Path]:
-    """Where templates are looked up, first match wins: the project's own `templates/` (beside
-    its content folder), then the generator's."""
-    own = content.resolve().parent / "templates"
-    return [own, TEMPLATES] if own.is_dir() and own.resolve() != TEMPLATES.resolve() else [TEMPLATES]
+from .templates import project_folder, template_folders
 
 
 class Site:
@@ -31,7 +24,7 @@ class Site:
         self.content = content
         given = {"base_url": base_url, "repository_url": repository_url}
         self.overrides = {key: value for key, value in given.items() if value is not None}
-        self.templates = template_folders(content)
+        self.templates = template_folders(project_folder(content))  # the project's own first
         self.cards: Memo = Memo()
         self.rows: Memo = Memo()
         self.related: Memo = Memo()  # see collect._all_related

@@ -11,7 +11,7 @@ import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
@@ -207,6 +207,9 @@ def test_every_internal_link_resolves(which, request):
     checked = 0
     for page, parsed in pages.items():
         for link in parsed.links:
+            if not urlsplit(link).scheme and not link.startswith(("/", "#")):
+                # a relative link written in a content page (../about/) resolves from the page's own URL
+                link = urljoin(prefix + page.relative_to(out).as_posix(), link)
             parts = urlsplit(link)
             if parts.scheme in ("http", "https") and parts.netloc != "example.org" or parts.scheme == "mailto":
                 continue

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import ROOT, run_timeline
+from conftest import FIXTURES, ROOT, run_timeline
 
 try:
     from playwright.sync_api import expect
@@ -97,10 +97,11 @@ def minimal(serve, fixture_copy):
 
 @pytest.fixture
 def project_copy(tmp_path):
-    """The generator and its templates copied, so a test may edit the templates."""
+    """A timeline project whose own templates/ overrides every packaged template (a copy of
+    them), with the minimal fixture as its content/, so a test may edit the project's templates."""
     project = tmp_path / "project"
-    for folder in ("generator", "templates"):
-        shutil.copytree(ROOT / folder, project / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "templates", project / "templates", ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    shutil.copytree(FIXTURES / "minimal", project / "content")
     return project
 
 
@@ -248,8 +249,8 @@ def test_first_build_with_errors_shows_them_until_the_site_builds(serve, fixture
     assert live.csp_errors == []
 
 
-def test_a_stylesheet_change_swaps_the_css_without_reloading(serve, fixture_copy, project_copy, live):
-    server = serve("--content", fixture_copy("minimal"), cwd=project_copy)
+def test_a_stylesheet_change_swaps_the_css_without_reloading(serve, project_copy, live):
+    server = serve(cwd=project_copy)
     live.goto(server.url)
     live.page.evaluate("window.notReloaded = true")
     style = project_copy / "templates/static/style.css"
@@ -259,8 +260,8 @@ def test_a_stylesheet_change_swaps_the_css_without_reloading(serve, fixture_copy
     assert live.csp_errors == []
 
 
-def test_a_template_mistake_is_located_and_cleared(serve, fixture_copy, project_copy, live):
-    server = serve("--content", fixture_copy("minimal"), cwd=project_copy)
+def test_a_template_mistake_is_located_and_cleared(serve, project_copy, live):
+    server = serve(cwd=project_copy)
     live.goto(server.url + EVENT_URL)
     template = project_copy / "templates/event.html"
     good = template.read_text()
