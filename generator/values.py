@@ -98,6 +98,28 @@ def check_url(value: str) -> str:
     return value
 
 
+# Where an archived copy may live: public web archives whose copies do not change or vanish.
+ARCHIVE_HOSTS = ("web.archive.org", "archive.org", "archive.today", "archive.ph", "archive.is", "perma.cc")
+
+
+def check_archive_url(value: str) -> str:
+    """An http(s) URL on one of the archive hosts (or a host under one, such as web.archive.org)."""
+    check_url(value)
+    host = (urlsplit(value).hostname or "").lower()
+    if not any(host == allowed or host.endswith("." + allowed) for allowed in ARCHIVE_HOSTS):
+        raise ValueError(f"'{value}' is not on a web archive; an archived copy must be on "
+                         f"{', '.join(ARCHIVE_HOSTS[:-1])} or {ARCHIVE_HOSTS[-1]}")
+    return value
+
+
+def check_regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"'{value}' is not a valid regular expression: {exc}") from None
+    return value
+
+
 def check_base_url(value: str) -> str:
     # it prefixes every link and the canonical URL: a path on this host, or an http(s) URL
     if value.startswith("/") and not value.startswith("//") and not _SPACE.search(value):
