@@ -12,7 +12,7 @@ from typing import NoReturn
 
 import yaml
 
-from . import DOCS, __version__, build
+from . import DOCS, __version__, build, links
 from .collect import slugify
 from .index import IndexFailed
 from .problems import errors, format_problems
@@ -40,6 +40,10 @@ def cmd_check(args) -> int:
         events = len(result.content.events)
         print(f"checked {events} valid event(s): {_summary(result.problems)}", file=sys.stderr)
     return CONTENT_PROBLEMS if result.failed(args.strict) else OK
+
+
+def cmd_links(args) -> int:
+    return links.run(args)
 
 
 def cmd_serve(args) -> int:
@@ -163,6 +167,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "github", "json"], default="text",
                    help="text (default), github (Actions annotations) or json")
     p.set_defaults(run=cmd_check)
+
+    p = commands.add_parser("links", help="check that every source and link still answers (with lychee)",
+                            description="Check every source URL and every link in the content with lychee; "
+                                        "report each dead link as path:line:col: field: status. See docs/links.md.")
+    content_option(p)
+    links.add_arguments(p)
+    p.set_defaults(run=cmd_links)
 
     p = commands.add_parser("build", help="build the static site", description="Check the content, then build the site.")
     content_option(p)
