@@ -12,7 +12,7 @@ from typing import NoReturn
 
 import yaml
 
-from . import DOCS, __version__, build, links
+from . import DOCS, __version__, build
 from .collect import slugify
 from .index import IndexFailed
 from .problems import errors, format_problems
@@ -43,6 +43,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_links(args) -> int:
+    from . import links  # lychee and its report: only for this command
     return links.run(args)
 
 
@@ -172,7 +173,22 @@ def parser() -> argparse.ArgumentParser:
                             description="Check every source URL and every link in the content with lychee; "
                                         "report each dead link as path:line:col: field: status. See docs/links.md.")
     content_option(p)
-    links.add_arguments(p)
+    p.add_argument("--format", choices=["text", "github", "json"], default="text",
+                   help="text (default), github (Actions annotations) or json")
+    p.add_argument("--strict", action="store_true", help="fail on warnings too")
+    p.add_argument("--changed-since", metavar="REF",
+                   help="only the content files changed since a git ref (and new files not yet committed)")
+    p.add_argument("--cache-age", default="1d", metavar="AGE",
+                   help="skip a URL that answered less than AGE ago: 30m, 12h, 7d, 0 (default: 1d)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="neither read nor write the results cache (.cache/timeline/links.json beside the content folder)")
+    p.add_argument("--timeout", type=int, default=20, metavar="SECONDS",
+                   help="how long to wait for each answer (default: 20)")
+    p.add_argument("--retries", type=int, default=2, metavar="N",
+                   help="how often to try a failed request again (default: 2)")
+    p.add_argument("--accept", default="200..299", metavar="CODES",
+                   help="the status codes of a live page, as 200..299,403 (default: 200..299)")
+    p.add_argument("--insecure", action="store_true", help="accept invalid TLS certificates")
     p.set_defaults(run=cmd_links)
 
     p = commands.add_parser("build", help="build the static site", description="Check the content, then build the site.")

@@ -10,7 +10,6 @@ got an answer, the command says it could not reach the network (exit 3) instead.
 
 from __future__ import annotations
 
-import argparse
 import html
 import http
 import json
@@ -335,6 +334,7 @@ def check_links(links: list[Link], excludes: Iterable[re.Pattern], options: Opti
         twin = twins.get(link.url)
         if twin and outcomes.get(twin, Outcome("", "")).kind == "ok":
             problems.append(link.problem(f"use https: the page answers at {twin}", "warning"))
+    excluded |= {url for url in wanted if outcomes.get(url, Outcome("", "")).kind == "excluded"}  # by lychee's own rules
     return Report(problems, len(links), len(urls), len(fresh.intersection(wanted)), len(excluded), len(to_check))
 
 
@@ -354,7 +354,7 @@ def parse_accept(value: str) -> str:
     for part in value.replace(" ", "").split(","):
         match = re.fullmatch(r"(\d{3})(?:\.\.=?(\d{3}))?", part)
         if not match or (match[2] and int(match[2]) < int(match[1])):
-            raise argparse.ArgumentTypeError(f"'{part}' is not a status code or a range such as 200..299")
+            raise ValueError(f"'{part}' is not a status code or a range such as 200..299")
         parts.append(f"{match[1]}..={match[2]}" if match[2] else match[1])
     return ",".join(parts)
 
@@ -366,33 +366,8 @@ def parse_age(value: str) -> float:
     """`30m`, `12h`, `7d`, `2w` or `0` → seconds."""
     match = re.fullmatch(r"\s*(\d+)\s*([smhdw]?)\s*", value)
     if not match or (not match[2] and match[1] != "0"):
-        raise argparse.ArgumentTypeError(f"'{value}' is not an age such as 12h, 7d or 0")
+        raise ValueError(f"'{value}' is not an age such as 12h, 7d or 0")
     return int(match[1]) * _UNITS[match[2] or "s"]
-
-
-def _count(value: str, least: int) -> int:
-    if not value.isdigit() or int(value) < least:
-        raise argparse.ArgumentTypeError(f"'{value}' must be a whole number, at least {least}")
-    return int(value)
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=["text", "github", "json"], default="text",
-                   help="text (default), github (Actions annotations) or json")
-    p.add_argument("--strict", action="store_true", help="fail on warnings too")
-    p.add_argument("--changed-since", metavar="REF",
-                   help="only the content files changed since a git ref (and new files not yet committed)")
-    p.add_argument("--cache-age", type=parse_age, default=parse_age("1d"), metavar="AGE",
-                   help="skip a URL that answered less than AGE ago: 30m, 12h, 7d, 0 (default: 1d)")
-    p.add_argument("--no-cache", action="store_true",
-                   help="neither read nor write the results cache (.cache/timeline/links.json beside the content)")
-    p.add_argument("--timeout", type=lambda v: _count(v, 1), default=20, metavar="SECONDS",
-                   help="how long to wait for each answer (default: 20)")
-    p.add_argument("--retries", type=lambda v: _count(v, 0), default=2, metavar="N",
-                   help="how often to try a failed request again (default: 2)")
-    p.add_argument("--accept", type=parse_accept, default=parse_accept("200..299"), metavar="CODES",
-                   help="the status codes of a live page, as 200..299,403 (default: 200..299)")
-    p.add_argument("--insecure", action="store_true", help="accept invalid TLS certificates")
 
 
 def _settings(content: Path) -> tuple[list[re.Pattern], list[Problem]]:
@@ -401,10 +376,17 @@ def _settings(content: Path) -> tuple[list[re.Pattern], list[Problem]]:
     return [re.compile(pattern) for pattern in settings.links_exclude], problems
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args) -> int:
     """`timeline links`: 0 when every link answers, 1 when one is dead (or, with --strict, when
     anything is reported), 2 on a usage error, 3 when the check could not be made."""
     content: Path = args.content
+    try:
+        accept, max_age = _option("--accept", parse_accept, args.accept), _option("--cache-age", parse_age, args.cache_age)
+        if args.timeout < 1 or args.retries < 0:
+            raise ValueError("--timeout must be at least 1 second, --retries at least 0")
+    except ValueError as exc:
+        print(f"timeline links: {exc}", file=sys.stderr)
+        return USAGE
     if not content.is_dir():
         print(f"timeline links: {content} is not a folder", file=sys.stderr)
         return USAGE
@@ -421,9 +403,9 @@ def run(args: argparse.Namespace) -> int:
             return USAGE
     links, found = collect(content, only)
     problems += found
-    options = Options(args.timeout, args.retries, args.accept, args.insecure)
+    options = Options(args.timeout, args.retries, accept, args.insecure)
     try:
-        report = check_links(links, excludes, options, None if args.no_cache else cache_file(content), args.cache_age)
+        report = check_links(links, excludes, options, None if args.no_cache else cache_file(content), max_age)
     except CannotCheck as exc:
         _print(problems, args.format)
         print(f"timeline links: {exc}", file=sys.stderr)
@@ -435,6 +417,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"checked {report.links} link(s), {report.urls} distinct URL(s) ({report.cached} answered recently, "
               f"{report.excluded} excluded): {dead} error(s), {len(problems) - dead} warning(s)", file=sys.stderr)
     return DEAD if errors(problems) or (args.strict and problems) else OK
+
+
+def _option(name: str, parse: Callable[[str], Any], value: str) -> Any:
+    try:
+        return parse(value)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
 
 
 def _print(problems: list[Problem], fmt: str) -> None:
