@@ -29,6 +29,7 @@ from .problems import Problem, errors, format_problems
 from .values import PartialDate, check_url
 
 OK, DEAD, USAGE, NO_NETWORK = 0, 1, 2, 3
+INTERRUPTED = 130
 CACHE_VERSION = 1
 WAYBACK_LOOKUP = "https://web.archive.org/web/{stamp}/{url}"
 # Answers that say the site turned the checker away or failed for now, not that the page is gone.
@@ -58,6 +59,9 @@ class Outcome:
 
     kind: str  # ok, dead, unsure (the site answered but said nothing of the page), network, excluded
     text: str
+
+
+NO_OUTCOME = Outcome("none", "lychee gave no word on it")
 
 
 class CannotCheck(Exception):
@@ -168,7 +172,10 @@ def changed_files(content: Path, ref: str) -> set[Path]:
         raise ValueError(f"'{ref}' is not a git ref")
 
     def git(*args: str) -> list[str]:
-        run = subprocess.run(["git", "-C", str(content), *args], capture_output=True, text=True)
+        try:
+            run = subprocess.run(["git", "-C", str(content), *args], capture_output=True, text=True)
+        except OSError as exc:
+            raise ValueError(f"cannot run git: {exc.strerror or exc}") from None
         if run.returncode:
             raise ValueError(run.stderr.strip().splitlines()[-1] if run.stderr.strip() else "git failed")
         return run.stdout.splitlines()
@@ -229,19 +236,22 @@ def run_lychee(urls: list[str], options: Options) -> dict[str, Outcome]:
         command = [executable, "--format", "json", "--output", str(report), "--verbose", "--no-progress",
                    "--timeout", str(options.timeout), "--max-retries", str(options.retries),
                    "--accept", options.accept, *(["--insecure"] if options.insecure else []), "--", str(listing)]
-        run = subprocess.run(command, cwd=folder, capture_output=True, text=True)
         try:
+            run = subprocess.run(command, cwd=folder, capture_output=True, text=True)
             data = json.loads(report.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except OSError as exc:
+            raise CannotCheck(f"cannot run lychee ({executable}): {exc.strerror or exc}") from None
+        except ValueError:
             said = run.stderr.strip().splitlines()
             raise CannotCheck(f"lychee failed (exit {run.returncode}): {said[-1] if said else 'no report'}") from None
     found: dict[str, Outcome] = {}
+    known = set(urls)
     for kind in ("success_map", "error_map", "timeout_map", "excluded_map"):
         for entries in (data.get(kind) or {}).values():
             for entry in entries:
                 line = (entry.get("span") or {}).get("line")
                 url = urls[line - 1] if isinstance(line, int) and 0 < line <= len(urls) else entry.get("url")
-                if url in urls:
+                if url in known:
                     found[url] = _outcome(kind, entry.get("status") or {}, options)
     return found
 
@@ -290,7 +300,6 @@ class Report:
     urls: int = 0  # distinct
     cached: int = 0
     excluded: int = 0
-    checked: int = 0  # asked of lychee, https twins included
 
 
 def check_links(links: list[Link], excludes: Iterable[re.Pattern], options: Options, cache: Path | None,
@@ -310,19 +319,18 @@ def check_links(links: list[Link], excludes: Iterable[re.Pattern], options: Opti
     to_check = sorted({*wanted, *twins.values()} - fresh)
     outcomes = {url: Outcome("ok", "answered recently (cached)") for url in fresh}
     outcomes |= runner(to_check, options) if to_check else {}
-    asked = [(url, outcomes[url]) for url in wanted if url not in fresh and url in outcomes
-             and outcomes[url].kind != "excluded"]
-    if asked and all(outcome.kind == "network" for _, outcome in asked):
-        url, outcome = asked[0]
-        raise CannotCheck(f"could not reach the network: none of the {len(asked)} link(s) checked got an answer "
-                          f"(for example {url}: {outcome.text}); no link was found dead")
+    kind = lambda url: outcomes.get(url, NO_OUTCOME).kind  # noqa: E731
+    failed = [url for url in wanted if url not in fresh and kind(url) == "network"]
+    if failed and not any(kind(url) in ("ok", "dead", "unsure") for url in to_check):  # twins count: any answer will do
+        raise CannotCheck(f"could not reach the network: none of the {len(failed)} link(s) checked got an answer "
+                          f"(for example {failed[0]}: {outcomes[failed[0]].text}); no link was found dead")
     if cache is not None:
-        answered |= {url: now for url in to_check if outcomes.get(url, Outcome("", "")).kind == "ok"}
+        answered |= {url: now for url in to_check if kind(url) == "ok"}
         write_cache(cache, answered)
     problems = []
     for link in links:
-        outcome = outcomes.get(link.url)
-        if outcome is None or outcome.kind in ("ok", "excluded"):
+        outcome = outcomes.get(link.url, NO_OUTCOME)
+        if outcome.kind in ("ok", "excluded", "none"):
             pass
         elif outcome.kind == "dead":
             problems.append(link.problem(outcome.text + _dead_hint(link)))
@@ -332,10 +340,10 @@ def check_links(links: list[Link], excludes: Iterable[re.Pattern], options: Opti
         else:
             problems.append(link.problem(f"could not be checked: {outcome.text}", "warning"))
         twin = twins.get(link.url)
-        if twin and outcomes.get(twin, Outcome("", "")).kind == "ok":
+        if twin and kind(twin) == "ok":
             problems.append(link.problem(f"use https: the page answers at {twin}", "warning"))
-    excluded |= {url for url in wanted if outcomes.get(url, Outcome("", "")).kind == "excluded"}  # by lychee's own rules
-    return Report(problems, len(links), len(urls), len(fresh.intersection(wanted)), len(excluded), len(to_check))
+    excluded |= {url for url in wanted if kind(url) == "excluded"}  # by lychee's own rules
+    return Report(problems, len(links), len(urls), len(fresh.intersection(wanted)), len(excluded))
 
 
 def _dead_hint(link: Link) -> str:
@@ -410,6 +418,9 @@ def run(args) -> int:
         _print(problems, args.format)
         print(f"timeline links: {exc}", file=sys.stderr)
         return NO_NETWORK
+    except KeyboardInterrupt:
+        print("timeline links: interrupted; the results cache is as it was", file=sys.stderr)
+        return INTERRUPTED
     problems += report.problems
     _print(problems, args.format)
     if args.format == "text":

@@ -395,6 +395,13 @@ def test_the_https_twin_and_no_network_logic_with_an_injected_checker(tmp_path):
     assert [p.as_text() for p in report.problems] == [
         f"{EVENT}:5:10: warning: sources[0].url: use https: the page answers at https://a.example/p"]
 
+    # The only link fails, but its https twin answers: the network is up, the link is unreachable.
+    only_twin = lambda urls, options: {"http://c.example/p": links.Outcome("network", "Connection refused"),
+                                       "https://c.example/p": links.Outcome("ok", "200 OK")}
+    report = links.check_links([_link("http://c.example/p")], [], links.Options(), None, runner=only_twin)
+    assert [p.message for p in report.problems] == ["could not be checked: Connection refused",
+                                                    "use https: the page answers at https://c.example/p"]
+
     offline = lambda urls, options: {url: links.Outcome("network", "dns error") for url in urls}
     with pytest.raises(links.CannotCheck, match="could not reach the network: none of the 2 link"):
         links.check_links([_link("https://a.example/p"), _link("https://b.example/p")], [], links.Options(), None,
