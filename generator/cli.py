@@ -45,6 +45,11 @@ def cmd_check(args) -> int:
     return CONTENT_PROBLEMS if result.failed(args.strict) else OK
 
 
+def cmd_links(args) -> int:
+    from . import links  # lychee and its report: only for this command
+    return links.run(args)
+
+
 def cmd_serve(args) -> int:
     from . import serve  # the web server and watcher load only for this command
     return serve.serve(args.content, args.host, args.port, args.open)
@@ -196,6 +201,28 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "github", "json"], default="text",
                    help="text (default), github (Actions annotations) or json")
     p.set_defaults(run=cmd_check)
+
+    p = commands.add_parser("links", help="check that every source and link still answers (with lychee)",
+                            description="Check every source URL and every link in the content with lychee; "
+                                        "report each dead link as path:line:col: field: status. See docs/links.md.")
+    content_option(p)
+    p.add_argument("--format", choices=["text", "github", "json"], default="text",
+                   help="text (default), github (Actions annotations) or json")
+    p.add_argument("--strict", action="store_true", help="fail on warnings too")
+    p.add_argument("--changed-since", metavar="REF",
+                   help="only the content files changed since a git ref (and new files not yet committed)")
+    p.add_argument("--cache-age", default="1d", metavar="AGE",
+                   help="skip a URL that answered less than AGE ago: 30m, 12h, 7d, 0 (default: 1d)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="neither read nor write the results cache (.cache/timeline/links.json beside the content folder)")
+    p.add_argument("--timeout", type=int, default=20, metavar="SECONDS",
+                   help="how long to wait for each answer (default: 20)")
+    p.add_argument("--retries", type=int, default=2, metavar="N",
+                   help="how often to try a failed request again (default: 2)")
+    p.add_argument("--accept", default="200..299", metavar="CODES",
+                   help="the status codes of a live page, as 200..299,403 (default: 200..299)")
+    p.add_argument("--insecure", action="store_true", help="accept invalid TLS certificates")
+    p.set_defaults(run=cmd_links)
 
     p = commands.add_parser("build", help="build the static site", description="Check the content, then build the site.")
     content_option(p)

@@ -15,7 +15,8 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from .values import CATEGORIES, DATE_RE, SLUG_RE, PartialDate, check_base_url, check_slug, check_url, unique
+from .values import (ARCHIVE_HOSTS, CATEGORIES, DATE_RE, SLUG_RE, PartialDate, check_archive_url, check_base_url,
+                     check_regex, check_slug, check_url, unique)
 
 Category = Literal["production", "labor", "law-policy", "business", "technology", "culture"]
 assert set(CATEGORIES) == set(Category.__args__)  # one list, checked at import
@@ -30,6 +31,9 @@ DateField = Annotated[
 ]
 Url = Annotated[str, AfterValidator(check_url),
                 Field(json_schema_extra={"format": "uri", "pattern": r"^https?://[^\s/?#]+[^\s]*$"})]
+ArchiveUrl = Annotated[str, AfterValidator(check_archive_url), Field(json_schema_extra={
+    "format": "uri",
+    "pattern": r"^https?://([^\s/?#@]*\.)?(" + "|".join(h.replace(".", r"\.") for h in ARCHIVE_HOSTS) + r")(:\d+)?([/?#]\S*)?$"})]
 Slug = Annotated[str, AfterValidator(check_slug), WithJsonSchema({"type": "string", "pattern": SLUG_RE.pattern})]
 PlainText = Annotated[str, Field(min_length=1)]
 Name = Annotated[str, Field(min_length=1, max_length=120)]
@@ -48,7 +52,10 @@ class Source(StrictModel):
     publisher: PlainText = Field(description="Who published it: the outlet, court, company or union.")
     url: Url = Field(description="Where to read it: http or https, exactly as published.")
     date: DateField | None = Field(None, description="When it was published, at the precision known.")
-    archive_url: Url | None = Field(None, description="An archived copy, for when the page moves.")
+    archive_url: ArchiveUrl | None = Field(
+        None, description="An archived copy, for when the page moves: on " + ", ".join(ARCHIVE_HOSTS) + ". "
+        "The event page links it as \"archived copy\"; without one, it links the Wayback Machine's lookup for "
+        "the URL near the source's date, labelled \"look up archived copies\".")
 
 
 class EventFrontMatter(StrictModel):
@@ -116,3 +123,7 @@ class Settings(StrictModel):
         "en", description="The language of the text, as a BCP 47 tag such as `en` or `en-GB`.")
     license: PlainText = Field("Text CC BY 4.0; code MIT",
                                description="The licence of the text and data, shown in the footer and the exports.")
+    links_exclude: list[Annotated[str, AfterValidator(check_regex)]] = Field(
+        default_factory=list,
+        description="Regular expressions (Python syntax, searched anywhere in the URL): `timeline links` "
+                    "does not check a link that one of them matches, such as `^https://www\\.example\\.com/`.")

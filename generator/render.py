@@ -30,7 +30,7 @@ from .load import display_path
 from .overview import overview
 from .problems import Problem
 from .templates import static_sources
-from .values import CATEGORIES, PartialDate
+from .values import CATEGORIES, PartialDate, wayback_lookup
 from .vocabulary import FACETS, site_path, slug
 
 if TYPE_CHECKING:
@@ -103,6 +103,7 @@ def make_environment(settings: Settings, templates: list[Path], cards: Memo, tod
         today=today or dt.date.today(),
         search_fields=index.event_fields,
         search_labels=lambda timeline: index.filter_labels(timeline, url),
+        wayback=wayback_lookup,
     )
     env.globals["span"] = time_span
     env.globals["when"] = lambda meta: time_span(meta.date, meta.end_date)

@@ -98,6 +98,38 @@ def check_url(value: str) -> str:
     return value
 
 
+# Where an archived copy may live: public web archives whose copies do not change or vanish.
+ARCHIVE_HOSTS = ("web.archive.org", "archive.org", "archive.today", "archive.ph", "archive.is", "perma.cc")
+
+
+WAYBACK_LOOKUP = "https://web.archive.org/web/{stamp}/{url}"
+
+
+def wayback_lookup(url: str, date: PartialDate | None) -> str:
+    """The Wayback Machine's page for the copies of `url` nearest `date` (all of them without
+    one): a lookup, not a saved copy. The event page offers it beside a source that has no
+    archive_url, and `timeline links` beside a dead one."""
+    return WAYBACK_LOOKUP.format(stamp=date.iso.replace("-", "") if date else "*", url=url)
+
+
+def check_archive_url(value: str) -> str:
+    """An http(s) URL on one of the archive hosts (or a host under one, such as web.archive.org)."""
+    check_url(value)
+    host = (urlsplit(value).hostname or "").lower()
+    if not any(host == allowed or host.endswith("." + allowed) for allowed in ARCHIVE_HOSTS):
+        raise ValueError(f"'{value}' is not on a web archive; an archived copy must be on "
+                         f"{', '.join(ARCHIVE_HOSTS[:-1])} or {ARCHIVE_HOSTS[-1]}")
+    return value
+
+
+def check_regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"'{value}' is not a valid regular expression: {exc}") from None
+    return value
+
+
 def check_base_url(value: str) -> str:
     # it prefixes every link and the canonical URL: a path on this host, or an http(s) URL
     if value.startswith("/") and not value.startswith("//") and not _SPACE.search(value):

@@ -123,7 +123,9 @@ def write_corpus(content):
             "organizations": [f"Org {text}"], "people": [f"Person {text}"], "works": [f"Work {text}"],
             "sources": [{"title": text, "publisher": text,
                          "url": ACCEPTED_SOURCE_URLS[n % len(ACCEPTED_SOURCE_URLS)],
-                         "archive_url": ACCEPTED_SOURCE_URLS[(n + 1) % len(ACCEPTED_SOURCE_URLS)]}],
+                         # an archived copy must be on an archive host; the payload rides in its path
+                         "archive_url": "https://web.archive.org/web/2024/"
+                                        + ACCEPTED_SOURCE_URLS[(n + 1) % len(ACCEPTED_SOURCE_URLS)]}],
             "caveat": text,
         }
         (events / f"{event_id}.md").write_text(event_text(front, "\n\n".join(body)))
