@@ -45,6 +45,17 @@ def cmd_check(args) -> int:
     return CONTENT_PROBLEMS if result.failed(args.strict) else OK
 
 
+def cmd_review(args) -> int:
+    from . import review  # git and Markdown: only for this command
+    result = build.check(Site(args.content))
+    try:
+        print(review.summary(args.content, args.since, result.content, result.problems), end="")
+    except ValueError as exc:
+        print(f"timeline review: --since {args.since}: {exc}", file=sys.stderr)
+        return USAGE
+    return OK
+
+
 def cmd_links(args) -> int:
     from . import links  # lychee and its report: only for this command
     return links.run(args)
@@ -223,6 +234,15 @@ def parser() -> argparse.ArgumentParser:
                    help="the status codes of a live page, as 200..299,403 (default: 200..299)")
     p.add_argument("--insecure", action="store_true", help="accept invalid TLS certificates")
     p.set_defaults(run=cmd_links)
+
+    p = commands.add_parser("review", help="summarize a change for its reviewer, in Markdown",
+                            description="List the events added or changed since a git ref (date, title, category, "
+                                        "sources) and every problem in the content, as Markdown: the pull-request "
+                                        "check writes it to the job summary. Exit status 0 whatever the problems: "
+                                        "`timeline check` is the gate.")
+    content_option(p)
+    p.add_argument("--since", required=True, metavar="REF", help="the git ref to compare with, e.g. origin/main")
+    p.set_defaults(run=cmd_review)
 
     p = commands.add_parser("build", help="build the static site", description="Check the content, then build the site.")
     content_option(p)

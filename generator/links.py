@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from . import load
+from .changes import changed_files
 from .problems import Problem, errors, format_problems
 from .values import PartialDate, check_url, wayback_lookup
 
@@ -163,26 +164,6 @@ def collect(content: Path, only: set[Path] | None = None) -> tuple[list[Link], l
             problems += doc.problems
             links += body_links(doc) if doc.data is not None else []
     return links, problems
-
-
-def changed_files(content: Path, ref: str) -> set[Path]:
-    """The content files changed since a git ref, or added and not yet committed, resolved."""
-    if ref.startswith("-"):
-        raise ValueError(f"'{ref}' is not a git ref")
-
-    def git(*args: str) -> list[str]:
-        try:
-            run = subprocess.run(["git", "-C", str(content), *args], capture_output=True, text=True)
-        except OSError as exc:
-            raise ValueError(f"cannot run git: {exc.strerror or exc}") from None
-        if run.returncode:
-            raise ValueError(run.stderr.strip().splitlines()[-1] if run.stderr.strip() else "git failed")
-        return run.stdout.splitlines()
-
-    top = Path(git("rev-parse", "--show-toplevel")[0])
-    names = git("diff", "--name-only", ref, "--", ".") + git("ls-files", "--others", "--exclude-standard",
-                                                               "--full-name", "--", ".")
-    return {(top / name).resolve() for name in names if (top / name).is_file()}
 
 
 # ---- checking them ---------------------------------------------------------------------------
@@ -397,7 +378,7 @@ def run(args) -> int:
     only = None
     if args.changed_since:
         try:
-            only = changed_files(content, args.changed_since)
+            only = set(changed_files(content, args.changed_since))
         except ValueError as exc:
             print(f"timeline links: --changed-since {args.changed_since}: {exc}", file=sys.stderr)
             return USAGE

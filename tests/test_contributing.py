@@ -106,6 +106,33 @@ def test_check_workflow_annotates_content_builds_and_tests_on_pull_requests():
     assert "timeline reference --check" in commands
     assert "timeline build" in commands
     assert "bash .ci/run" in commands  # the README's `make test`
+    content, tests = workflow["jobs"]["content"], workflow["jobs"]["tests"]
+    assert 'timeline review --since "$BASE" >> "$GITHUB_STEP_SUMMARY"' in _runs(content)
+    assert 'timeline links --changed-since "$BASE"' in _runs(content)
+    uses = {step.get("uses", "").split("@")[0]: step for step in content["steps"]}
+    assert uses["actions/upload-artifact"]["with"]["path"] == "site"
+    assert uses["actions/cache"]["with"]["path"] == ".cache/timeline"
+    assert uses["actions/setup-python"]["with"]["cache"] == "pip"
+    # a content-only pull request skips the suite's steps, but the job (a required check) still reports
+    [scope] = [step for step in tests["steps"] if step.get("id") == "scope"]
+    assert ":!content" in scope["run"] and "if" not in tests
+    [suite] = [step for step in tests["steps"] if "bash .ci/run" in step.get("run", "")]
+    assert suite["if"] == "steps.scope.outputs.content_only != 'true'"
+
+
+def test_the_weekly_links_workflow_keeps_one_issue_of_dead_links():
+    workflow = _workflow("links.yml")
+    assert workflow["on"]["schedule"] and "workflow_dispatch" in workflow["on"]
+    assert workflow["permissions"]["issues"] == "write"
+    commands = _runs(workflow["jobs"]["links"])
+    assert ".venv/bin/timeline links > report.txt" in commands
+    assert "gh issue edit" in commands and "gh issue create" in commands and "gh issue close" in commands
+
+
+def test_dependabot_keeps_actions_and_dependencies_current():
+    assert _check_jsonschema("vendor.dependabot", GITHUB / "dependabot.yml").returncode == 0
+    config = yaml.safe_load((GITHUB / "dependabot.yml").read_text())
+    assert {u["package-ecosystem"] for u in config["updates"]} == {"github-actions", "pip", "npm"}
 
 
 def test_pages_workflow_builds_with_the_base_url_configure_pages_reports():
