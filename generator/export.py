@@ -38,7 +38,7 @@ NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 LIST_SEPARATOR = "; "
 CSV_COLUMNS = ["id", "url", "date", "end_date", "title", "summary", "category", "tags", "organizations",
-               "people", "works", "sources", "related", "caveat"]
+               "people", "works", "sources", "related", "caveat", "checked", "added"]
 EVENT_NAMESPACE = uuid.UUID("5b0f1f7e-6a8e-4f53-9a51-2f1c1b0e7d7a")  # fixed: entry ids outlive domain moves
 
 

@@ -157,11 +157,13 @@ def test_csv_reads_back_to_the_same_events(built, corpus):
     site = built[corpus]
     rows, events = _read_csv(site), events_of(site)
     assert len(rows) == len(events)
+    assert any(event["checked"] for event in events)
     for row, event in zip(rows, events):
         row = {k: _unneutralised(v) for k, v in row.items()}
         for column in ("id", "url", "title", "summary", "category", "date"):
             assert row[column] == event[column]
-        assert row["end_date"] == (event["end_date"] or "") and row["caveat"] == (event["caveat"] or "")
+        for column in ("end_date", "caveat", "checked", "added"):
+            assert row[column] == (event[column] or "")
         for column in ("tags", "organizations", "people", "works", "related"):
             assert (row[column].split("; ") if row[column] else []) == event[column]
         assert row["sources"].split("; ") == [f"{s['publisher']} <{s['url']}>" for s in event["sources"]]

@@ -132,6 +132,7 @@ def test_event_page_has_eras_sources_caveat_citation_and_neighbours(site):
     eternauta = (site / f"events/{ETERNAUTA}/index.html").read_text()
     assert ('(<a href="https://web.archive.org/web/2025/https://financialbooklet.com/news/'
             'netflix-nflx-q2-2025-earnings-call-transcript" rel="noopener noreferrer">archived copy</a>)') in eternauta
+    assert '<p class="checked">Sources checked on <time datetime="2026-12-01">1 December 2026</time>.</p>' in page
     # related: the listed event first, then those sharing an organization or work
     wga = (site / "events/2023-05-02-wga-strike-begins-ai-demands/index.html").read_text()
     related = re.findall(r'href="/events/([^/]+)/"', wga[wga.index('id="related"'):wga.index("prev-next")])
