@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, ROOT, run_timeline
+from sitekit import write_corpus
 from generator import write
 from generator.write import OutputRefused, StagedSite, check_output
 
-MAKE_CORPUS = ROOT.parent / "shared" / "bench" / "make_corpus.py"
 
 
 def write_site(files: dict[str, bytes], out: Path, before_swap=None) -> None:
@@ -154,9 +154,7 @@ def test_signals_are_held_only_during_the_swap(previous_site):
 
 @pytest.fixture(scope="module")
 def large_corpus(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("corpus") / "large"
-    subprocess.run([sys.executable, MAKE_CORPUS, "1000", folder], check=True, capture_output=True)
-    return folder / "content"
+    return write_corpus(tmp_path_factory.mktemp("corpus") / "large" / "content", 1000)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
