@@ -80,12 +80,6 @@ class Timeline:
     def link(self, kind: str, name: str) -> FacetValue:
         return self.facet_of[(kind, name)]
 
-    def filter_data(self, event: Event) -> dict[str, str]:
-        """The facet slugs of an event, space-separated per filter key, for the in-page filter."""
-        names = facet_names(event)
-        return {kind.key: " ".join(self.link(kind.name, name).slug for name in names[kind.name])
-                for kind in FACETS.values() if kind.home_filter}
-
     def eras_in_year(self, year: str) -> list[Era]:
         return [era for era in self.eras if era.start.year <= int(year) <= era.end.year]
 

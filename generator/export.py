@@ -22,6 +22,7 @@ from pydantic import Field
 
 from .cache import Memo
 from .collect import Timeline
+from .filter_index import filter_index
 from .model import EventFrontMatter, Slug, StrictModel
 from .reference import front_matter_schema, json_schema, schema_text
 from .validate import Event
@@ -220,8 +221,8 @@ def schema_files() -> dict[str, bytes]:
 
 def export_files(timeline: Timeline, env: jinja2.Environment, pages: Iterable[str], rows_memo: Memo,
                  schemas: dict[str, bytes]) -> dict[str, bytes]:
-    """The data files, the feeds, the /data/ page, and the sitemap of every page (the site paths
-    `pages`, and /data/)."""
+    """The data files, the feeds, the /data/ page, the home page filter's index, and the sitemap
+    of every page (the site paths `pages`, and /data/)."""
     abs_url = env.globals["abs_url"]
     rows = event_rows(timeline, abs_url, rows_memo)
     newest = timeline.events[::-1][:FEED_LIMIT]  # the timeline is in time order
@@ -238,5 +239,6 @@ def export_files(timeline: Timeline, env: jinja2.Environment, pages: Iterable[st
     ).encode("utf-8")
     html_paths = [path for path in (*pages, *files) if path.endswith(".html")]
     files["sitemap.xml"] = sitemap(html_paths, abs_url)
+    files[site_path("filter_index")] = filter_index(timeline, env.globals["url"])
     files["robots.txt"] = robots(abs_url)
     return files

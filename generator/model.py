@@ -127,3 +127,13 @@ class Settings(StrictModel):
         default_factory=list,
         description="Regular expressions (Python syntax, searched anywhere in the URL): `timeline links` "
                     "does not check a link that one of them matches, such as `^https://www\\.example\\.com/`.")
+    home_events: Annotated[int, Field(ge=1)] = Field(
+        100, description="The most events the home page shows: the newest whole years that fit, or the newest "
+                         "year's latest events when it alone has more. Every year has its page, linked from there. At least 1.")
+    page_events: Annotated[int, Field(ge=1)] = Field(
+        100, description="The most events on one list page (a category, year, organization, work, person or tag); "
+                         "a longer list is split into numbered pages: `/categories/labor/`, "
+                         "`/categories/labor/page/2/`, …; at least 1.")
+    filter_batch: Annotated[int, Field(ge=1)] = Field(
+        50, description="How many matching events the home page's filter shows at first, and at each "
+                        "“Show more”; at least 1.")

@@ -23,7 +23,7 @@ import jinja2
 import jinja2.meta
 from markupsafe import Markup, escape
 
-from . import index, parallel
+from . import index, paging, parallel
 from .cache import Memo, digest
 from .collect import EraMark, FacetValue, Timeline
 from .load import display_path
@@ -118,8 +118,7 @@ def make_environment(settings: Settings, templates: list[Path], cards: Memo, tod
 class Snippets:
     """What a page shows of another event is the same on every page that shows it, and from
     build to build while the event's fingerprint (collect.py) is: its card (on the home page and
-    the facet pages, with its facet slugs for the home page's filter) and its item among an event
-    page's related events. Each is rendered once, from macros.html, and kept in `memo` under the
+    the facet pages) and its item among an event page's related events. Each is rendered once, from macros.html, and kept in `memo` under the
     fingerprint and a hash of the templates and settings (a rebuild of the live server renders
     only the changed event's, where all 4000 took ≈ 0.6 s). Templates call `snippets.cards(…)`
     and `snippets.related(…)`."""
@@ -129,7 +128,7 @@ class Snippets:
                    for part in (name, env.loader.get_source(env, name)[0])]
         self._generation = digest(settings.model_dump_json(), *sources)
         self._env, self._memo = env, memo
-        self._made: dict[str, tuple[str, str, str]] = {}  # this build's: fingerprint → card, related item, data
+        self._made: dict[str, tuple[str, str]] = {}  # this build's: fingerprint → card, related item
 
     def fill(self, events: Iterable[Event], timeline: Timeline) -> None:
         """Render the snippets of these events that are not rendered yet, across all cores when
@@ -145,26 +144,21 @@ class Snippets:
                     missing[fingerprint] = event
         macros = self._env.get_template("macros.html").module
 
-        def make(event: Event) -> tuple[str, str, str]:
-            data = "".join(f' data-{key}="{escape(value)}"' for key, value in timeline.filter_data(event).items())
-            return str(macros.event_card(event, timeline)), str(macros.related_item(event)), data
+        def make(event: Event) -> tuple[str, str]:
+            return str(macros.event_card(event, timeline)), str(macros.related_item(event))
         for fingerprint, made in zip(missing, parallel.map_ordered(make, list(missing.values()))):
             self._made[fingerprint] = self._memo.put((self._generation, fingerprint), made)
 
-    def cards(self, entries: list, timeline: Timeline, filterable: bool = False) -> Markup:
+    def cards(self, entries: list, timeline: Timeline) -> Markup:
         """A list item per entry: an event's card, or where an era starts or ends (the home page).
-        `filterable` puts on each event's item the facet slugs the home page's filter reads.
         Joined here rather than in a template loop, whose passes cost more than the stored cards
-        they put out: the home page lists every event."""
+        they put out."""
         self.fill((entry for entry in entries if not isinstance(entry, EraMark)), timeline)
         era_mark = self._env.get_template("macros.html").module.era_mark
         fingerprints = timeline.fingerprints
 
-        def item(event: Event) -> str:
-            card, _, data = self._made[fingerprints[event.id]]
-            return f"<li{data if filterable else ''}>{card}</li>"
-        return Markup("\n".join(str(era_mark(entry)) if isinstance(entry, EraMark) else item(entry)
-                                for entry in entries))
+        return Markup("\n".join(str(era_mark(entry)) if isinstance(entry, EraMark)
+                                else f"<li>{self._made[fingerprints[entry.id]][0]}</li>" for entry in entries))
 
     def related(self, events: list[Event], timeline: Timeline) -> Markup:
         """The list items of an event page's related events."""
@@ -238,13 +232,16 @@ def _event_inputs(timeline: Timeline, event_id: str) -> tuple[str, ...]:
 
 def plan_pages(timeline: Timeline) -> list[PageSpec]:
     fp = timeline.fingerprints
+    settings = timeline.settings  # their page sizes are in every page's key (page_keys)
     everything = (digest(*fp.values()),)  # pages that show every event: one hash of them all
     # The index pages and the search page show each facet value's name, link and count, not its events.
     names = {kind: digest(repr([(v.name, v.slug, len(v.events)) for v in values]))
              for kind, values in timeline.facets.items()}
+    home = {"timeline": timeline, "overview": overview(timeline),
+            "recent": paging.recent(timeline.blocks, settings.home_events),
+            "year_pages": {year.name: paging.split(year, settings.page_events) for year in timeline.years}}
     specs = [
-        PageSpec(_file("home"), "home.html", {"timeline": timeline, "overview": overview(timeline)}, everything,
-                 timeline.events),
+        PageSpec(_file("home"), "home.html", home, everything, [e for b in home["recent"] for e in b.events]),
         PageSpec("404.html", "404.html", {"timeline": timeline}, tuple(p.digest for p in timeline.pages)),
         PageSpec(_file("search"), "search.html", {"timeline": timeline}, tuple(names.values())),
     ]
@@ -258,10 +255,16 @@ def plan_pages(timeline: Timeline) -> list[PageSpec]:
     for kind, values in timeline.facets.items():
         specs.append(PageSpec(_file("facet_index", kind), "facet_index.html",
                               {"kind": kind, "values": values, "timeline": timeline}, (names[kind],)))
-        for value in values:
-            specs.append(PageSpec(_file("facet", kind, value.slug), "facet.html",
-                                  {"value": value, "timeline": timeline},
-                                  tuple([fp[e.id] for e in value.events]), value.events))
+        for n, value in enumerate(values):
+            # Besides its own events, a page shows the value's count and years, and a year's its neighbours.
+            whole = [len(value.events), value.events[0].meta.date.year, value.events[-1].meta.date.year]
+            if kind == "years":
+                whole += [v.name for v in values[max(n - 1, 0):n + 2]]
+            for page in paging.split(value, settings.page_events):
+                specs.append(PageSpec(page.path + "index.html", "facet.html",
+                                      {"value": value, "page": page, "timeline": timeline},
+                                      (digest(repr([whole, page.year_counts])), *[fp[e.id] for e in page.events]),
+                                      page.events))
     for page in timeline.pages:
         specs.append(PageSpec(_file("page", page.slug), "page.html", {"page": page, "timeline": timeline},
                               (page.digest,)))

@@ -34,13 +34,15 @@ FACETS: dict[str, FacetKind] = {kind.name: kind for kind in (
 ROUTES = {
     "home": "",
     "event": "events/{}/",
-    "facet": "{}/{}/",  # kind, slug
+    "facet": "{}/{}/",  # kind, slug: a facet value's page, the first of its list
+    "facet_page": "{}/{}/page/{}/",  # kind, slug, number (2, 3, …): the rest of a long list (see list_page)
     "facet_index": "{}/",  # kind
     "page": "{}/",  # slug of a page in content/pages/
     "search": "search/",
     "data": "data/",
     "static": "static/{}",
     "file": "{}",  # a file at the root: feed.xml, sitemap.xml
+    "filter_index": "filter.json",  # the events as the home page's filter reads them (filter_index.py)
 }
 SEARCH_BUNDLE = "pagefind"  # the search index's folder; static/search.js imports ../pagefind/pagefind.js
 EVENT_PAGES = "events/*/index.html"  # the pages the search index reads
@@ -53,6 +55,11 @@ RESERVED_SLUGS = frozenset({*FACETS, SEARCH_BUNDLE,
 def site_path(route: str, *parts: str) -> str:
     """The site path of a page: site_path("event", "2025-07-17-x") == "events/2025-07-17-x/"."""
     return ROUTES[route].format(*parts)
+
+
+def list_page(kind: str, value_slug: str, number: int) -> str:
+    """The site path of page `number` of a facet value's list: page 1 is the value's own page."""
+    return site_path("facet", kind, value_slug) if number == 1 else site_path("facet_page", kind, value_slug, str(number))
 
 
 def slug(name: str) -> str:

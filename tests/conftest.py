@@ -25,6 +25,15 @@ def run_timeline(*args: str | Path, cwd: Path | None = None) -> subprocess.Compl
                           capture_output=True, text=True, timeout=600)
 
 
+def paged_reader(target: Path) -> Path:
+    """The `reader` fixture (15 events, 2023: 5, 2024: 4, 2025: 3; 6 labor) with small limits, so
+    that its long lists are split into pages: the home page shows 2024 and 2025 (7 events), a list
+    page 4 events, and the filter 2 at a time."""
+    shutil.copytree(FIXTURES / "reader", target)
+    (target / "site.yaml").write_text("home_events: 8\npage_events: 4\nfilter_batch: 2\n")
+    return target
+
+
 @pytest.fixture
 def fixture_copy(tmp_path):
     """A writable copy of a fixture corpus: fixture_copy('minimal') → its path."""

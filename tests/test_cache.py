@@ -166,6 +166,27 @@ def test_deleting_and_renaming_events_removes_their_pages(corpus, tmp_path):
     assert_same_as_cold_build(corpus, site, tmp_path)
 
 
+def test_paged_lists_and_the_home_window_equal_a_cold_build_through_edits(corpus, tmp_path):
+    """Numbered pages move when an event comes or goes before them, and their count and the
+    home page's window when the limits change: each cached build still equals a cold one."""
+    (corpus / "site.yaml").write_text("home_events: 7\npage_events: 3\n")
+    site = tmp_path / "site"
+    build(corpus, site)
+    assert (site / "categories/production/page/3/index.html").exists()
+    steps = [
+        lambda: event_path(corpus, 100).parent.mkdir(parents=True, exist_ok=True)
+        or event_path(corpus, 100).write_text(event_text(100)),  # lands among the pages of its lists
+        lambda: event_path(corpus, 6).unlink(),
+        lambda: event_path(corpus, 13).write_text(event_text(13, title="Renamed on a later page")),
+        lambda: (corpus / "site.yaml").write_text("home_events: 12\npage_events: 5\n"),  # fewer, longer pages
+    ]
+    for step in steps:
+        step()
+        build(corpus, site)
+        assert_same_as_cold_build(corpus, site, tmp_path)
+    assert not (site / "categories/production/page/3").exists()
+
+
 def test_editing_one_template_rerenders_the_pages_that_use_it_only(corpus, tmp_path, monkeypatch):
     templates = Path(__file__).resolve().parent.parent / "templates"
     event_template = templates / "event.html"

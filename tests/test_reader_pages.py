@@ -74,14 +74,14 @@ def test_home_has_overview_with_bars_eras_and_year_links(site):
     home = (site / "index.html").read_text()
     svg = home[home.index("<svg"):home.index("</svg>")]
     # 2023 holds five fixture events: four labor, one production, stacked as two bars
-    column = svg[svg.index('<a href="#y2023"'):]
+    column = svg[svg.index('<a href="/years/2023/"'):]
     column = column[:column.index("</a>")]
     assert "2023: 5 events (1 Production, 4 Labor)" in column
     assert column.count('class="ov-bar category-labor"') == 1 and 'class="ov-bar category-production"' in column
     # the three eras are bands with labels; years without events get no link
     assert [m for m in re.findall(r'class="ov-era-label"[^>]*>([^<]+)<', svg)] == [
         "2023 WGA strike", "2023 SAG-AFTRA strike", "Video-game performers&#39; strike"]
-    assert 'href="#y2017"' not in svg and ">2017</text>" in svg
+    assert 'href="/years/2017/"' not in svg and ">2017</text>" in svg
     # narrow screens show numbered keys in the bands; the caption names them
     assert re.findall(r'class="ov-era-key"[^>]*>(\d)<', svg) == ["1", "2", "3"]
     assert '<span class="era-key">2</span> <a href="#era-sag-aftra-strike-2023">2023 SAG-AFTRA strike</a>' in home
@@ -89,15 +89,16 @@ def test_home_has_overview_with_bars_eras_and_year_links(site):
     assert "style=" not in home
     # the text alternative: a table with a row per year that has events
     table = home[home.index("<table"):home.index("</table>")]
-    assert re.search(r'<th scope="row"><a href="#y2023">2023</a></th>\s*<td>1</td>\s*<td>4</td>', table)
+    assert re.search(r'<th scope="row"><a href="/years/2023/">2023</a></th>\s*<td>1</td>\s*<td>4</td>', table)
     assert table.count('<th scope="row">') == 6
 
 
 def test_eras_appear_where_they_start_and_end(site):
     home = (site / "index.html").read_text()
     year = home[home.index('id="y2023"'):home.index('id="y2024"')]
-    order = re.findall(r'id="era-([a-z0-9-]+)"|href="#era-([a-z0-9-]+)"|href="/events/([^/]+)/"', year)
-    flat = [("start:" + a) if a else ("end:" + b) if b else c for a, b, c in order]
+    order = re.findall(r'class="era-mark era-(start|end)">\s*<p class="era-label">.*?href="#era-([a-z0-9-]+)"'
+                       r'|href="/events/([^/]+)/"', year)
+    flat = [f"{edge}:{era}" if edge else event for edge, era, event in order]
     assert flat == [
         "start:wga-strike-2023", "2023-05-02-wga-strike-begins-ai-demands",
         "2023-06-21-secret-invasion-ai-opening-titles",
@@ -105,17 +106,40 @@ def test_eras_appear_where_they_start_and_end(site):
         "2023-09-27-wga-tentative-agreement-ai-terms", "end:wga-strike-2023",
         "2023-11-08-sag-aftra-2023-tentative-deal-ai", "end:sag-aftra-strike-2023",
     ]
+    # each era once, in the list of eras that the marks, the chart and the event pages link to
+    eras = home[home.index('<section class="eras"'):]
+    assert re.findall(r'<li class="era-item" id="era-([a-z0-9-]+)">', eras) == [
+        "wga-strike-2023", "sag-aftra-strike-2023", "video-game-strike-2024"]
+    assert home.count('id="era-sag-aftra-strike-2023"') == 1 and "for 118 days" in eras
 
 
-def test_home_cards_carry_filter_data_and_a_hidden_form(site):
+def test_home_has_a_hidden_filter_over_an_index_of_every_event(site):
     home = (site / "index.html").read_text()
-    assert re.search(r'<form class="filters" id="filters" hidden', home)
+    assert re.search(r'<form class="filters" id="filters" hidden aria-labelledby="filters-title"\s+'
+                     r'data-index="/filter.json" data-batch="50" data-total="15" data-shown="15">', home)
     assert '<p class="filter-status" id="filter-status" role="status"></p>' in home
-    assert re.search(r'<li data-category="production" data-year="2025" data-organization="netflix eyeline-studios"'
-                     r' data-work="el-eternauta-the-eternaut happy-gilmore-2 billionaires-bunker" data-tag="vfx streaming"',
-                     home)
     assert '<option value="sag-aftra">SAG-AFTRA (4)</option>' in home
-    assert '<script src="/static/filter.js" defer></script>' in home and (site / "static/filter.js").exists()
+    assert '<script type="module" src="/static/filter.js"></script>' in home
+    assert all((site / "static" / name).exists() for name in ("filter.js", "card.js"))
+    # the empty card the script fills in is the event_card macro's, with every part it may fill
+    template = home[home.index('<template id="template-card">'):]
+    template = template[:template.index("</template>")]
+    for part in ('<article class="card">', '<p class="card-meta"><time datetime="2000">2000</time>', 'class="card-title"',
+                 'class="card-summary"', 'class="card-organizations"', 'class="card-works"', 'class="card-sources"'):
+        assert part in template
+    # the index holds every event, in time order, with its card's text and its facets' numbers
+    index = json.loads((site / "filter.json").read_text())
+    assert index["keys"] == ["category", "year", "organization", "work", "tag"]
+    events, values = index["events"], index["values"]
+    assert len(events["url"]) == 15 and all(len(column) == 15 for column in events.values())
+    n = events["url"].index(f"/events/{ETERNAUTA}/")
+    assert events["title"][n] == "Netflix says El Eternauta used generative AI in final footage, a first for the streamer"
+    assert (events["datetime"][n], events["date"][n], events["end"][n]) == ("2025-07-17", "17 July 2025", None)
+    named = [[values[key][number][0] for number in numbers] for key, numbers in zip(index["keys"], events["facets"][n])]
+    assert named == [["production"], ["2025"], ["netflix", "eyeline-studios"],
+                     ["el-eternauta-the-eternaut", "happy-gilmore-2", "billionaires-bunker"], ["vfx", "streaming"]]
+    assert values["category"][1] == ["labor", "Labor", "/categories/labor/"]
+    assert events["datetime"] == sorted(events["datetime"])
 
 
 def test_event_page_has_eras_sources_caveat_citation_and_neighbours(site):

@@ -1,6 +1,7 @@
 // The /search/ page: a small script over Pagefind's JS API (the bundle generator/index.py writes).
 // The URL holds the state (?q=voice&category=law-policy&sort=newest); the form's controls mirror it,
 // so a search can be shared, reloaded, and stepped through with the back button.
+import { fillCard } from "./card.js";
 
 const PAGE_SIZE = 20; // results rendered at a time; each needs one fragment fetch
 const TYPING_PAUSE_MS = 300; // debounce: search once the reader pauses
@@ -173,26 +174,19 @@ async function showMore(moveFocus, number = latest) {
   if (moveFocus && page.length) list.children[start].querySelector("a").focus();
 }
 
-// The timeline's card (the <template> from macros.html), filled in: text only, never markup.
+// The timeline's card (card.js), with Pagefind's fields: a search result has no lists of
+// organizations or works, and, with words, an excerpt with the matches marked for its summary.
 function resultItem(data, withWords) {
   const meta = data.meta;
   const item = document.createElement("li");
-  const result = card.cloneNode(true);
-  result.classList.add("search-result", `category-${meta.category_slug}`);
-  const time = result.querySelector(".card-meta time");
-  time.dateTime = meta.datetime;
-  time.textContent = meta.date;
-  const category = result.querySelector(".card-meta .category");
-  category.classList.add(`category-${meta.category_slug}`);
-  category.href = categoryLinks[meta.category_slug];
-  category.textContent = meta.category;
-  const link = result.querySelector(".card-title a");
-  link.href = data.url;
-  link.textContent = meta.title;
+  const result = fillCard(card, {
+    url: data.url, title: meta.title, summary: withWords ? "" : meta.summary, datetime: meta.datetime, date: meta.date,
+    category: { slug: meta.category_slug, label: meta.category, url: categoryLinks[meta.category_slug] },
+  });
+  result.classList.add("search-result");
   const text = result.querySelector(".card-summary");
   text.classList.add("search-excerpt");
   if (withWords) text.append(...marked(data.excerpt));
-  else text.textContent = meta.summary;
   item.append(result);
   return item;
 }
