@@ -29,7 +29,6 @@ def _packaged_templates() -> Path:
 
 TEMPLATES = _packaged_templates()
 STARTER = Path(__file__).resolve().parent / "starter"  # the files `timeline init` writes (see init.py)
-DOCS = Path(__file__).resolve().parent.parent / "docs"  # where `timeline reference` writes, in the repository
 
 
 def __getattr__(name: str):

@@ -10,12 +10,13 @@ import sys
 import traceback
 from pathlib import Path
 
-from . import DISTRIBUTION, DOCS, build
+from . import DISTRIBUTION, build
 from .index import IndexFailed
 from .problems import errors, format_problems
 from .site import Site
 from .values import CATEGORIES, PartialDate, check_base_url, check_url
-from .vocabulary import slug
+from .templates import project_folder
+from .vocabulary import event_slug
 from .write import OutputRefused, StagedSite
 
 # Exit statuses, the same for every command (the README lists them).
@@ -115,24 +116,42 @@ def cmd_build(args) -> int:
     return OK
 
 
+def _schema_reference(content: Path, folder: Path) -> str | None:
+    """The project's JSON Schema (docs/schema.json, from `timeline reference`) as a path from
+    `folder`, for the editor hint of a new event; None when the project has none."""
+    schema = project_folder(content) / "docs" / "schema.json"
+    return Path(os.path.relpath(schema, folder.resolve())).as_posix() if schema.is_file() else None
+
+
 def cmd_new(args) -> int:
+    name = event_slug(args.title)
+    if not name:
+        print(f"timeline new: the title {args.title!r} has no letters or digits to name the file after",
+              file=sys.stderr)
+        return USAGE
     try:
         date = PartialDate.parse(args.date)
     except ValueError as exc:
         print(f"timeline new: --date: {exc}", file=sys.stderr)
         return USAGE
     from .scaffold import new_event_text  # pydantic's models: only for this command
-    name = slug(args.title)[:60].strip("-")
     path = args.content / "events" / f"{date.year:04d}" / f"{date.iso}-{name}.md"
     if path.exists():
         print(f"timeline new: {path} already exists", file=sys.stderr)
         return USAGE
+    known = build.check(Site(args.content)).content.events
     path.parent.mkdir(parents=True, exist_ok=True)
-    schema = Path(os.path.relpath(DOCS / "schema.json", path.parent.resolve())).as_posix()
-    text = new_event_text(schema, title=args.title, date=date.iso, category=args.category,
-                          added=dt.date.today().isoformat())
+    text = new_event_text(_schema_reference(args.content, path.parent), title=args.title.strip(), date=date.iso,
+                          category=args.category, added=dt.date.today().isoformat())
     path.write_text(text, encoding="utf-8")
     print(path)
+    alike = [event for event in known if event.meta.date.iso == date.iso]
+    if alike:
+        print("\nAlready in the timeline on that date (one happening, one event):", file=sys.stderr)
+        for event in alike:
+            print(f"  {event.display}: {event.meta.title}", file=sys.stderr)
+    print("\nNext: fill in the summary, the sources and the body, then run `timeline check --strict`.",
+          file=sys.stderr)
     return OK
 
 
@@ -286,15 +305,26 @@ def parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("reference", help="write the field reference and JSON Schema from the models",
                             description="Write fields.md and schema.json, generated from generator/model.py.")
-    p.add_argument("--output", type=Path, default=DOCS, metavar="DIR",
-                   help="where to write them (default: the docs/ folder of this repository)")
+    p.add_argument("--output", type=Path, default=Path("docs"), metavar="DIR",
+                   help="where to write them (default: docs)")
     p.add_argument("--check", action="store_true", help="write nothing; fail if the files there are out of date")
     p.set_defaults(run=cmd_reference)
     return main
 
 
+def _no_content(content: Path | None) -> str | None:
+    """Why `content` is not a content folder: a command run from the wrong folder must not find
+    nothing, report success and leave a cache behind."""
+    if content is None or (content / "events").is_dir():
+        return None
+    return f"no content folder at {content} (it has no events/ folder): run from the project's root or pass --content"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if wrong := _no_content(getattr(args, "content", None)):
+        print(f"timeline {args.command}: {wrong}", file=sys.stderr)
+        return USAGE
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # a kill cleans up as Ctrl-C does
     try:
         return args.run(args)

@@ -65,3 +65,9 @@ def list_page(kind: str, value_slug: str, number: int) -> str:
 def slug(name: str) -> str:
     """A name as a URL segment (transliterated, lowercase, hyphens); a hash for names with no letters."""
     return _slugify(name) or "n-" + hashlib.sha1(name.encode()).hexdigest()[:8]
+
+
+def event_slug(title: str) -> str:
+    """An event file's name after its date: the title transliterated, cut at a word boundary;
+    empty for a title with no letters or digits."""
+    return _slugify(title, max_length=60, word_boundary=True, save_order=True)

@@ -1,9 +1,13 @@
 """`timeline build` and `timeline new`, read through their output."""
 
+import datetime as dt
 import re
 import subprocess
 import sys
 from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
 
 from conftest import FIXTURES, ROOT, run_timeline
 
@@ -109,9 +113,47 @@ def test_new_writes_a_file_that_check_guides_to_completion(tmp_path, fixture_cop
     assert run_timeline("check", "--content", content).returncode == 0
 
 
-def test_new_refuses_a_bad_date(tmp_path):
-    result = run_timeline("new", "X", "--date", "2024-13", "--category", "labor", "--content", tmp_path)
+def test_new_refuses_a_bad_date(fixture_copy):
+    result = run_timeline("new", "X", "--date", "2024-13", "--category", "labor", "--content", fixture_copy("minimal"))
     assert result.returncode == 2 and "has no month 13" in result.stderr
+
+
+@pytest.mark.parametrize("title", ["", "   ", "!!! ???"])
+def test_new_refuses_a_title_that_names_no_file(fixture_copy, title):
+    content = fixture_copy("minimal")
+    before = sorted(content.rglob("*"))
+    result = run_timeline("new", title, "--date", "2024-03", "--category", "labor", "--content", content)
+    assert result.returncode == 2 and "has no letters or digits" in result.stderr
+    assert sorted(content.rglob("*")) == before
+
+
+def test_new_names_the_file_by_whole_words_and_lists_events_on_that_date(fixture_copy):
+    content = fixture_copy("minimal")
+    existing = content / "events/2025/2025-07-17-netflix-el-eternauta.md"
+    date = "2025-07-17"
+    title = "Él Eternauta: the studio's généré footage, a title far too long to keep whole as a file name"
+    result = run_timeline("new", title, "--date", date, "--category", "production", "--content", content)
+    assert result.returncode == 0, result.stderr
+    path = Path(result.stdout.strip())
+    assert path.name == f"{date}-el-eternauta-the-studio-s-genere-footage-a-title-far-too.md"
+    assert f"added: \"{dt.date.today().isoformat()}\"" in path.read_text()
+    listed = result.stderr.split("Already in the timeline on that date")[1].split("Next:")[0]
+    assert existing.name in listed
+    assert "then run `timeline check --strict`" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["check"], ["build"], ["links"], ["review", "--since", "HEAD"], ["serve"],
+                                     ["new", "A title", "--date", "2024", "--category", "labor"]])
+@pytest.mark.parametrize("folder", ["missing", "empty"])
+def test_a_command_run_from_the_wrong_folder_is_a_usage_error_and_creates_nothing(tmp_path, command, folder):
+    if folder == "empty":
+        (tmp_path / "content").mkdir()
+    before = sorted(tmp_path.rglob("*"))
+    result = run_timeline(*command, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"timeline {command[0]}: no content folder at content ")
+    assert "pass --content" in result.stderr
+    assert sorted(tmp_path.rglob("*")) == before
 
 
 class _Links(HTMLParser):

@@ -2,6 +2,7 @@
 scaffold's schema line, the GitHub workflows and issue forms."""
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -52,17 +53,21 @@ def test_schema_accepts_the_valid_events_and_rejects_what_check_rejects():
             jsonschema.validate(_front_matter(path), schema, format_checker=jsonschema.FormatChecker())
 
 
-def test_new_event_points_editors_at_the_schema(fixture_copy):
+def test_new_event_points_editors_at_the_projects_schema(fixture_copy):
     content = fixture_copy("minimal")
-    result = run_timeline("new", "Dubbing test", "--date", "2024-03-05", "--category", "technology",
-                          "--content", content)
-    path = Path(result.stdout.strip())
+    new = ["new", "Dubbing test", "--date", "2024-03-05", "--category", "technology", "--content", content]
+    prefix = "# yaml-language-server: $schema="
+    without = Path(run_timeline(*new).stdout.strip())
+    assert not any(line.startswith(prefix) for line in without.read_text().splitlines())  # no schema to point at
+    without.unlink()
+    (content.parent / "docs").mkdir()
+    shutil.copy(ROOT / "docs/schema.json", content.parent / "docs/schema.json")  # as `timeline reference` writes it
+    path = Path(run_timeline(*new).stdout.strip())
     first_lines = path.read_text().splitlines()[:2]
     assert first_lines[0] == "---"
-    prefix = "# yaml-language-server: $schema="
     assert first_lines[1].startswith(prefix)
     schema_path = (path.parent / first_lines[1][len(prefix):]).resolve()
-    assert schema_path == (ROOT / "docs/schema.json").resolve()
+    assert schema_path == (content.parent / "docs/schema.json").resolve()
 
 
 def _check_jsonschema(schema: str, *files: Path) -> subprocess.CompletedProcess:
