@@ -27,6 +27,7 @@ from .cache import Cache, SiteMemo, digest
 from .problems import Problem, errors
 from .site import Site
 from .templates import template_files
+from .values import site_url
 from .vocabulary import EVENT_PAGES
 
 # The stages that parse and render load pydantic, Jinja2 and Python-Markdown (≈ 0.3 s): they are
@@ -67,6 +68,7 @@ class BuildResult:
     pages_cached: int = 0  # files of the site taken from the cache rather than made
     cache_note: str = ""  # why the cache was thrown away, if it was
     search_key: str | None = None  # a hash of the pages the search index reads
+    site_url: str | None = None  # the site's full URL; None when built with a path as base URL (or not built)
 
 
 def failed(problems: list[Problem], strict: bool = False) -> bool:
@@ -197,7 +199,7 @@ def _build(site: Site, output: StagedSite | LiveSite, options: Options, cache: C
     if cache and site_key and cache.index.site and cache.index.site[0] == site_key:
         memo = cache.index.site[1]  # every input as it was for the last good build: its pages are the site
         result = BuildResult(memo.problems, events=memo.events, events_cached=memo.events,
-                             pages_cached=len(memo.files), cache_note=cache.note)
+                             pages_cached=len(memo.files), cache_note=cache.note, site_url=memo.site_url)
         if failed(memo.problems, options.strict):
             return result
         if installed := _install(result, output, memo.files, options, cache):
@@ -213,6 +215,7 @@ def _build(site: Site, output: StagedSite | LiveSite, options: Options, cache: C
 
     from . import export, render
     settings = valid.settings.model_copy(update=site.overrides)
+    result.site_url = site_url(settings.base_url)
     timeline = collect.collect(valid.events, valid.eras, valid.pages, settings, html, site.related)
     env = render.make_environment(settings, site.templates, site.cards, today, cache.bytecode if cache else None)
     specs = render.plan_pages(timeline)
@@ -231,7 +234,8 @@ def _build(site: Site, output: StagedSite | LiveSite, options: Options, cache: C
         return cache.pages.write(keys_of[spec.path], page) if cache else output.put(spec.path, page)
 
     def data_files() -> dict[str, bytes]:
-        return export.export_files(timeline, env, [spec.path for spec in specs], site.rows, export.schema_files())
+        return export.export_files(timeline, env, {spec.path: spec.dated_by for spec in specs}, site.rows,
+                                   export.schema_files())
     if not cache:
         output.begin()
     try:
@@ -259,7 +263,7 @@ def _build(site: Site, output: StagedSite | LiveSite, options: Options, cache: C
         result.pages_cached = len(specs) - len(todo)
         if cache:
             if site_key:
-                cache.set_site(site_key, SiteMemo(keys_of, valid.problems, len(valid.events)))
+                cache.set_site(site_key, SiteMemo(keys_of, valid.problems, len(valid.events), result.site_url))
             installed = _install(result, output, keys_of, options, cache, stored)
             if installed is None:
                 raise OSError(f"stored pages in {cache.pages.folder} were removed during the build")

@@ -157,6 +157,7 @@ class SiteMemo:
     files: dict[str, str]  # site path → page key
     problems: list[Any]  # warnings (errors never reach a memo)
     events: int
+    site_url: str | None  # see BuildResult
 
 
 @dataclass

@@ -26,6 +26,11 @@ USAGE = 2  # a wrong option, folder or argument
 FAILURE = 3  # the build could not finish: the search index failed, or a bug in the generator
 INTERRUPTED = 130  # Ctrl-C or SIGTERM, as a shell reports them
 
+# Once per `timeline build` (not `timeline serve`, which always builds for "/"); not a content
+# problem, so --strict does not fail on it.
+RELATIVE_SITE = ("warning: no absolute base URL (base_url in site.yaml, or --base-url https://…): canonical links, "
+                 "og:url and sitemap.xml are left out, and the feeds use relative links")
+
 
 def _report(problems, fmt: str = "text") -> None:
     if problems:
@@ -108,6 +113,8 @@ def cmd_build(args) -> int:
         return CONTENT_PROBLEMS
     if result.cache_note:
         print(result.cache_note, file=sys.stderr)
+    if result.site_url is None:
+        print(RELATIVE_SITE, file=sys.stderr)
     cached = "cache off" if args.no_cache else (f"from cache: {result.events_cached}/{result.events} events, "
                                                  f"{result.pages_cached} files")
     search = f", search index {result.index_seconds:.2f} s" if result.index_seconds else ""

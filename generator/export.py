@@ -1,27 +1,30 @@
 """Open data and feeds, beside the pages: every event as JSON and CSV, the JSON Schemas, Atom and
-JSON Feed 1.1 of the newest events, the /data/ page that explains them, a sitemap and robots.txt.
+JSON Feed 1.1 of the events added last, the /data/ page that explains them, a sitemap and robots.txt.
 
-Like rendering, a pure function of the timeline: no clock, so the same content gives the same bytes.
+Like rendering, a pure function of the timeline: no clock, no git, no file times, so the same
+content gives the same bytes. When an event came and when it last changed are its `added` and
+`checked` dates (`added_on`, `updated_on`).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import heapq
 import io
 import json
 import re
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
-from urllib.parse import urlsplit
+from typing import Any, Callable, Sequence
 from xml.sax.saxutils import escape
 
 import jinja2
 from pydantic import Field
 
 from .cache import Memo
-from .collect import Timeline
+from .collect import Timeline, event_sort_key
 from .filter_index import filter_index
 from .model import EventFrontMatter, Slug, StrictModel
 from .reference import front_matter_schema, json_schema, schema_text
@@ -129,8 +132,27 @@ def entry_id(event: Event) -> str:
     return uuid.uuid5(EVENT_NAMESPACE, event.id).urn
 
 
-def _timestamp(event: Event) -> str:
-    return f"{event.meta.date.first_day.isoformat()}T00:00:00Z"
+def added_on(event: Event) -> dt.date:
+    """The day the event came to the timeline: `added`, or without it the event's date, the
+    earliest it can have come (so an event that does not say never goes ahead of those that do)."""
+    return (event.meta.added or event.meta.date).first_day
+
+
+def updated_on(event: Event) -> dt.date:
+    """The day the event last changed for its readers: the later of its addition and the last
+    check of its claims against its sources, which is when corrections land."""
+    checked = event.meta.checked
+    return max(added_on(event), checked.first_day) if checked else added_on(event)
+
+
+def newest_additions(timeline: Timeline) -> list[Event]:
+    """What the feeds list: the FEED_LIMIT events added last, newest first; of those added on
+    the same day, the latest by date first."""
+    return heapq.nlargest(FEED_LIMIT, timeline.events, key=lambda e: (added_on(e), event_sort_key(e)))
+
+
+def _timestamp(day: dt.date) -> str:
+    return f"{day.isoformat()}T00:00:00Z"
 
 
 def _xml(text: str) -> str:
@@ -150,7 +172,7 @@ def atom_feed(timeline: Timeline, newest: list[Event], abs_url: Callable[[str], 
     _atom(feed, "title", settings.title)
     _atom(feed, "subtitle", settings.description)
     _atom(feed, "id", uuid.uuid5(EVENT_NAMESPACE, "feed").urn)
-    _atom(feed, "updated", _timestamp(newest[0]) if newest else "1970-01-01T00:00:00Z")
+    _atom(feed, "updated", _timestamp(max(map(updated_on, newest), default=dt.date(1970, 1, 1))))
     _atom(feed, "link", rel="self", type="application/atom+xml", href=abs_url("feed.xml"))
     _atom(feed, "link", rel="alternate", type="text/html", href=abs_url(""))
     _atom(_atom(feed, "author"), "name", settings.title)
@@ -160,8 +182,8 @@ def atom_feed(timeline: Timeline, newest: list[Event], abs_url: Callable[[str], 
         _atom(entry, "title", event.meta.title)
         _atom(entry, "id", entry_id(event))
         _atom(entry, "link", rel="alternate", type="text/html", href=abs_url(site_path("event", event.id)))
-        _atom(entry, "published", _timestamp(event))
-        _atom(entry, "updated", _timestamp(event))
+        _atom(entry, "published", _timestamp(added_on(event)))
+        _atom(entry, "updated", _timestamp(updated_on(event)))
         _atom(entry, "category", term=event.meta.category, label=CATEGORIES[event.meta.category][0])
         _atom(entry, "summary", event.meta.summary)
         if timeline.html[event.id]:
@@ -187,7 +209,8 @@ def json_feed(timeline: Timeline, newest: list[Event], abs_url: Callable[[str], 
             "summary": e.meta.summary,
             # JSON Feed needs content: the body, or the summary for an event without one
             **({"content_html": timeline.html[e.id]} if timeline.html[e.id] else {"content_text": e.meta.summary}),
-            "date_published": _timestamp(e),
+            "date_published": _timestamp(added_on(e)),
+            "date_modified": _timestamp(updated_on(e)),
             "tags": [CATEGORIES[e.meta.category][0], *e.meta.tags],
         } for e in newest],
     }
@@ -199,17 +222,27 @@ def page_url_path(path: str) -> str:
     return path[: -len("index.html")] if path.endswith("index.html") else path
 
 
-def sitemap(html_paths: list[str], abs_url: Callable[[str], str]) -> bytes:
-    # Written as text (escaped as ElementTree would): one element per page is slow to build on a large site.
-    urls = "".join(f"  <url>\n    <loc>{escape(_xml(abs_url(url_path)))}</loc>\n  </url>\n" for url_path
-                   in sorted(page_url_path(path) for path in html_paths if path != "404.html"))
+def last_changes(pages: dict[str, Sequence[Event]], timeline: Timeline) -> dict[str, dt.date | None]:
+    """Each page (site path → the events that date it, render.PageSpec.dated_by) → the newest
+    `updated_on` of those events; None for a page that none dates."""
+    day = {event.id: updated_on(event) for event in timeline.events}
+    return {path: max((day[event.id] for event in events), default=None) for path, events in pages.items()}
+
+
+def sitemap(lastmods: dict[str, dt.date | None], site_url: str) -> bytes:
+    """Every page but the 404 page, at its full URL, with the day it last changed where known.
+    Written as text (escaped as ElementTree would): one element per page is slow to build on a large site."""
+    urls = "".join(f"  <url>\n    <loc>{escape(_xml(site_url + url_path))}</loc>\n"
+                   + (f"    <lastmod>{day.isoformat()}</lastmod>\n" if day else "") + "  </url>\n"
+                   for url_path, day in sorted((page_url_path(path), day) for path, day in lastmods.items()
+                                               if path != "404.html"))
     return f"<?xml version='1.0' encoding='utf-8'?>\n<urlset xmlns=\"{SITEMAP_NS}\">\n{urls}</urlset>\n".encode("utf-8")
 
 
-def robots(abs_url: Callable[[str], str]) -> bytes:
+def robots(site_url: str | None) -> bytes:
     lines = ["User-agent: *", "Allow: /"]
-    if urlsplit(abs_url("")).scheme:  # the Sitemap line must be a full URL
-        lines.append(f"Sitemap: {abs_url('sitemap.xml')}")
+    if site_url:  # the Sitemap line must be a full URL, and there is no sitemap without one
+        lines.append(f"Sitemap: {site_url}sitemap.xml")
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -219,13 +252,14 @@ def schema_files() -> dict[str, bytes]:
             "data/events.schema.json": schema_text(json_schema(EventsFile, "Events export")).encode("utf-8")}
 
 
-def export_files(timeline: Timeline, env: jinja2.Environment, pages: Iterable[str], rows_memo: Memo,
+def export_files(timeline: Timeline, env: jinja2.Environment, pages: dict[str, Sequence[Event]], rows_memo: Memo,
                  schemas: dict[str, bytes]) -> dict[str, bytes]:
-    """The data files, the feeds, the /data/ page, the home page filter's index, and the sitemap
-    of every page (the site paths `pages`, and /data/)."""
-    abs_url = env.globals["abs_url"]
+    """The data files, the feeds, the /data/ page, the home page filter's index, and, for a site
+    with a full URL, the sitemap of every page (`pages`: site path → the events that date it, and
+    /data/). Without one the feeds keep the site's relative links."""
+    abs_url, full = env.globals["abs_url"], env.globals["site_url"]
     rows = event_rows(timeline, abs_url, rows_memo)
-    newest = timeline.events[::-1][:FEED_LIMIT]  # the timeline is in time order
+    newest = newest_additions(timeline)
     files = {
         "data/events.json": events_json(timeline, rows, abs_url),
         "data/events.csv": events_csv(rows),
@@ -237,8 +271,9 @@ def export_files(timeline: Timeline, env: jinja2.Environment, pages: Iterable[st
     files["data/index.html"] = env.get_template("data.html").render(
         timeline=timeline, sizes=sizes, feed_limit=FEED_LIMIT, page_path=site_path("data") + "index.html"
     ).encode("utf-8")
-    html_paths = [path for path in (*pages, *files) if path.endswith(".html")]
-    files["sitemap.xml"] = sitemap(html_paths, abs_url)
+    if full:
+        lastmods = last_changes(pages, timeline) | {path: None for path in files if path.endswith(".html")}
+        files["sitemap.xml"] = sitemap(lastmods, full)
     files[site_path("filter_index")] = filter_index(timeline, env.globals["url"])
-    files["robots.txt"] = robots(abs_url)
+    files["robots.txt"] = robots(full)
     return files

@@ -84,9 +84,12 @@ class EventFrontMatter(StrictModel):
         None, description="What is disputed or uncertain, shown to readers as a notice.")
     checked: DateField | None = Field(
         None, description="The day (YYYY-MM-DD) its claims were last checked against its sources; not in the future, "
-                          "not before `date`. Without it, `timeline check` warns (and `--strict` fails).")
+                          "not before `date`. Without it, `timeline check` warns (and `--strict` fails). The feeds' "
+                          "`updated` and the sitemap's `lastmod` are the later of `added` and `checked`.")
     added: DateField | None = Field(
-        None, description="The day (YYYY-MM-DD) the event was added to the timeline; feeds list the newest first.")
+        None, description="The day (YYYY-MM-DD) the event was added to the timeline: the feeds list the events "
+                          "added last, newest first, published on this day. Without it, the event counts as added "
+                          "on its `date`.")
 
 
 class Era(StrictModel):
@@ -116,7 +119,9 @@ class Settings(StrictModel):
         "performers, writers, studios, unions and the law.",
         description="One sentence for search engines, link previews and the feeds.")
     base_url: Annotated[str, AfterValidator(check_base_url)] = Field(
-        "/", description="Where the site is served: `/`, `/repo/` or a full URL.")
+        "/", description="Where the site is served: `/`, `/repo/` or a full URL. Only with a full URL "
+                         "(`https://host/repo/`) do pages get a canonical link and `og:url` and the site a "
+                         "`sitemap.xml`, and do the feeds link with full URLs; `timeline build` warns without one.")
     repository_url: Url | None = Field(None, description="The GitHub repository, for edit and correction links.")
     branch: Annotated[str, Field(min_length=1)] = Field("main", description="The branch the edit links open.")
     language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = Field(

@@ -16,21 +16,21 @@ import itertools
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 from urllib.parse import urlsplit
 
 import jinja2
 import jinja2.meta
 from markupsafe import Markup, escape
 
-from . import index, paging, parallel
+from . import index, linktext, paging, parallel
 from .cache import Memo, digest
 from .collect import EraMark, FacetValue, Timeline
 from .load import display_path
 from .overview import overview
 from .problems import Problem
 from .templates import static_sources
-from .values import CATEGORIES, PartialDate, wayback_lookup
+from .values import CATEGORIES, PartialDate, site_url, wayback_lookup
 from .vocabulary import FACETS, site_path, slug
 
 if TYPE_CHECKING:
@@ -45,6 +45,7 @@ class PageSpec:
     context: dict[str, Any]
     inputs: tuple[str, ...]  # digests of the content the page is rendered from
     shows: list[Event] = field(default_factory=list)  # the events whose snippets it shows (see Snippets)
+    dated_by: Sequence[Event] = ()  # the events whose last change is its own (the sitemap's lastmod); none: unknown
 
 
 def base_path(base_url: str) -> str:
@@ -81,14 +82,14 @@ def make_environment(settings: Settings, templates: list[Path], cards: Memo, tod
         bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode)) if bytecode else None,
     )
     prefix = base_path(settings.base_url)
-    site_url = settings.base_url.rstrip("/") + "/" if urlsplit(settings.base_url).scheme else None
+    full = site_url(settings.base_url)
 
     def url(path: str = "") -> str:
         return prefix + path.lstrip("/")
 
     def abs_url(path: str = "") -> str:
         """A full URL where the base URL is one, else the same as url()."""
-        return (site_url or prefix) + path.lstrip("/")
+        return (full or prefix) + path.lstrip("/")
 
     def url_for(route: str, *parts: Any, absolute: bool = False) -> str:
         """The link to a page by its route (vocabulary.ROUTES): url_for('event', event.id)."""
@@ -100,6 +101,8 @@ def make_environment(settings: Settings, templates: list[Path], cards: Memo, tod
         url=url,
         url_for=url_for,
         abs_url=abs_url,
+        site_url=full,
+        link_text=lambda text, kind: linktext.link_text(text, kind, settings.language),
         today=today or dt.date.today(),
         search_fields=index.event_fields,
         search_labels=lambda timeline: index.filter_labels(timeline, url),
@@ -241,7 +244,9 @@ def plan_pages(timeline: Timeline) -> list[PageSpec]:
             "recent": paging.recent(timeline.blocks, settings.home_events),
             "year_pages": {year.name: paging.split(year, settings.page_events) for year in timeline.years}}
     specs = [
-        PageSpec(_file("home"), "home.html", home, everything, [e for b in home["recent"] for e in b.events]),
+        # the home page's chart and list of years count every event
+        PageSpec(_file("home"), "home.html", home, everything, [e for b in home["recent"] for e in b.events],
+                 timeline.events),
         PageSpec("404.html", "404.html", {"timeline": timeline}, tuple(p.digest for p in timeline.pages)),
         PageSpec(_file("search"), "search.html", {"timeline": timeline}, tuple(names.values())),
     ]
@@ -251,7 +256,7 @@ def plan_pages(timeline: Timeline) -> list[PageSpec]:
             _file("event", event.id), "event.html",
             {"event": event, "timeline": timeline, "prev": prev, "next": next_,
              "related": timeline.related[event.id], "eras": timeline.eras_of[event.id]},
-            _event_inputs(timeline, event.id), timeline.related[event.id]))
+            _event_inputs(timeline, event.id), timeline.related[event.id], (event,)))
     for kind, values in timeline.facets.items():
         specs.append(PageSpec(_file("facet_index", kind), "facet_index.html",
                               {"kind": kind, "values": values, "timeline": timeline}, (names[kind],)))
@@ -264,7 +269,7 @@ def plan_pages(timeline: Timeline) -> list[PageSpec]:
                 specs.append(PageSpec(page.path + "index.html", "facet.html",
                                       {"value": value, "page": page, "timeline": timeline},
                                       (digest(repr([whole, page.year_counts])), *[fp[e.id] for e in page.events]),
-                                      page.events))
+                                      page.events, page.events))
     for page in timeline.pages:
         specs.append(PageSpec(_file("page", page.slug), "page.html", {"page": page, "timeline": timeline},
                               (page.digest,)))

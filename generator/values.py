@@ -140,6 +140,12 @@ def check_base_url(value: str) -> str:
         raise ValueError(f"'{value}' must be a path such as / or /repo/, or an http or https URL") from None
 
 
+def site_url(base_url: str) -> str | None:
+    """The site's full URL, ending in "/", or None when the base URL is only a path: canonical
+    links, og:url and the sitemap must be full URLs, so a site built without one leaves them out."""
+    return base_url.rstrip("/") + "/" if urlsplit(base_url).scheme else None
+
+
 def check_slug(value: str) -> str:
     if not SLUG_RE.match(value):
         raise ValueError(f"'{value}' must be lowercase letters, digits and single hyphens (a-z0-9-)")

@@ -263,7 +263,7 @@ def test_warnings_and_errors_are_reported_from_the_cache_too(corpus, tmp_path):
     first = run_timeline("build", "--content", corpus, "--output", site)
     second = run_timeline("build", "--content", corpus, "--output", site)
     assert first.returncode == second.returncode == 0
-    warnings = [[line for line in run.stderr.splitlines() if "warning:" in line] for run in (first, second)]
+    warnings = [[line for line in run.stderr.splitlines() if ": warning:" in line] for run in (first, second)]
     assert len(warnings[0]) == 1 and "is in the future" in warnings[0][0] and warnings[0] == warnings[1]
     strict = run_timeline("build", "--content", corpus, "--output", site, "--strict")
     assert strict.returncode == 1 and "is in the future" in strict.stderr

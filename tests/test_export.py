@@ -61,9 +61,14 @@ JSON_FEED_11 = {
 }
 
 
+def _first_day(date: str) -> str:
+    return date + "-01" * ((10 - len(date)) // 3)
+
+
 def _newest(events, count=30):
-    first_day = lambda e: e["date"] + "-01" * ((10 - len(e["date"])) // 3)  # noqa: E731
-    return sorted(events, key=lambda e: (first_day(e), e["id"]), reverse=True)[:count]
+    """Added last first (an event without `added` by its date), then the latest by date."""
+    added = lambda e: e["added"] or _first_day(e["date"])  # noqa: E731
+    return sorted(events, key=lambda e: (added(e), _first_day(e["date"]), e["id"]), reverse=True)[:count]
 
 
 @pytest.mark.parametrize("corpus", ["minimal", "synthetic"])
@@ -109,7 +114,7 @@ def test_a_title_with_a_control_character_still_gives_well_formed_feeds(tmp_path
     path = content / "events/2023/2023-06-writers-watch.md"
     path.write_text(path.read_text().replace('title: "A month', 'title: "A\\x0b month'))
     out = tmp_path / "site"
-    assert run_timeline("build", "--content", content, "--output", out).returncode == 0
+    assert run_timeline("build", "--content", content, "--output", out, "--base-url", PUBLIC).returncode == 0
     assert "A\x0b month-precision event for the fixture" in [e["title"] for e in events_of(out)]  # the data keeps it
     assert not feedparser.parse((out / "feed.xml").read_bytes()).bozo
     ET.parse(out / "sitemap.xml")
@@ -223,3 +228,102 @@ def test_repository_url_must_be_a_web_address(tmp_path):
     result = run_timeline("build", "--content", FIXTURES / "minimal", "--output", tmp_path / "site",
                           "--repository-url", "git@github.com:example/x.git")
     assert result.returncode == 2 and "must be an http or https URL" in result.stderr
+
+
+WGA, WATCH, ETERNAUTA = "2023-05-02-wga-strike-begins", "2023-06-writers-watch", "2025-07-17-netflix-el-eternauta"
+
+
+@pytest.fixture
+def dated(fixture_copy, tmp_path):
+    """The minimal fixture with `added` dates, built for PUBLIC: the strike of 2023, added last
+    (2026-11-20, checked 2026-11-25); El Eternauta of 2025 (added and checked 2025-08-01); the
+    month-precision event of June 2023 without `added` (checked 2026-12-01)."""
+    content = fixture_copy("minimal")
+    events = content / "events"
+    for path, old, new in [
+        (events / f"2023/{WGA}.md", 'checked: "2026-12-01"', 'checked: "2026-11-25"\nadded: "2026-11-20"'),
+        (events / f"2025/{ETERNAUTA}.md", 'checked: "2026-12-01"', 'checked: "2025-08-01"\nadded: "2025-08-01"'),
+    ]:
+        path.write_text(path.read_text().replace(old, new))
+    out = tmp_path / "site"
+    result = run_timeline("build", "--content", content, "--output", out, "--base-url", PUBLIC)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_feeds_list_the_newest_additions_first_published_when_added_updated_when_checked(dated):
+    atom = feedparser.parse((dated / "feed.xml").read_bytes())
+    assert not atom.bozo
+    pages = [PUBLIC + f"events/{e}/" for e in (WGA, ETERNAUTA, WATCH)]  # an event of 2023 added last comes first
+    assert [entry.link for entry in atom.entries] == pages
+    assert [(entry.published, entry.updated) for entry in atom.entries] == [
+        ("2026-11-20T00:00:00Z", "2026-11-25T00:00:00Z"),
+        ("2025-08-01T00:00:00Z", "2025-08-01T00:00:00Z"),
+        ("2023-06-01T00:00:00Z", "2026-12-01T00:00:00Z"),  # without `added`: its date
+    ]
+    assert atom.feed.updated == "2026-12-01T00:00:00Z"  # the latest change of an entry
+    items = json.loads((dated / "feed.json").read_text())["items"]
+    assert [(i["url"], i["date_published"], i["date_modified"]) for i in items] == [
+        (entry.link, entry.published, entry.updated) for entry in atom.entries]
+
+
+def test_the_sitemap_says_when_each_page_last_changed(dated):
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    root = ET.parse(dated / "sitemap.xml").getroot()
+    lastmod = {url.findtext("s:loc", namespaces=ns): url.findtext("s:lastmod", namespaces=ns)
+               for url in root.findall("s:url", ns)}
+    assert {path: lastmod[PUBLIC + path] for path in [
+        f"events/{WGA}/", f"events/{ETERNAUTA}/", f"events/{WATCH}/",
+        "", "categories/labor/", "categories/production/", "organizations/writers-guild-of-america/",
+        "search/", "categories/", "data/",
+    ]} == {
+        f"events/{WGA}/": "2026-11-25", f"events/{ETERNAUTA}/": "2025-08-01", f"events/{WATCH}/": "2026-12-01",
+        "": "2026-12-01",  # the home page counts every event
+        "categories/labor/": "2026-11-25", "categories/production/": "2025-08-01",
+        "organizations/writers-guild-of-america/": "2026-12-01",
+        "search/": None, "categories/": None, "data/": None,  # they list no events: no date to give
+    }
+
+
+def _build_output(content, out, *extra):
+    result = run_timeline("build", "--content", content, "--output", out, *extra)
+    assert result.returncode == 0, result.stderr
+    return result.stderr
+
+
+def test_without_an_absolute_base_url_no_canonical_og_url_or_sitemap_and_one_warning(tmp_path):
+    out = tmp_path / "site"
+    for extra in [(), ("--strict",), ("--base-url", "/repo/")]:  # cold, from the cache, and a path
+        warnings = [line for line in _build_output(FIXTURES / "minimal", out, *extra).splitlines()
+                    if "no absolute base URL" in line]
+        assert warnings == ["warning: no absolute base URL (base_url in site.yaml, or --base-url https://…): "
+                            "canonical links, og:url and sitemap.xml are left out, and the feeds use relative links"]
+        assert not (out / "sitemap.xml").exists()
+        assert "Sitemap" not in (out / "robots.txt").read_text()
+        pages = list(out.rglob("*.html"))
+        assert len(pages) > 10
+        for page in pages:
+            html = page.read_text()
+            assert 'rel="canonical"' not in html and "og:url" not in html, page
+        prefix = extra[-1] if extra[-1:] == ("/repo/",) else "/"
+        atom = feedparser.parse((out / "feed.xml").read_bytes())
+        assert not atom.bozo and atom.feed.links[0].href == prefix + "feed.xml"
+        assert {entry.link for entry in atom.entries} == {prefix + f"events/{e}/" for e in (WGA, WATCH, ETERNAUTA)}
+        assert json.loads((out / "feed.json").read_text())["items"][0]["url"].startswith(prefix + "events/")
+
+
+def test_with_an_absolute_base_url_every_canonical_og_url_and_loc_is_absolute_and_no_warning(tmp_path):
+    out = tmp_path / "site"
+    for _ in range(2):  # the second from the cache
+        assert "no absolute base URL" not in _build_output(FIXTURES / "minimal", out, "--base-url", PUBLIC)
+    pages = {p.relative_to(out).as_posix(): p.read_text() for p in out.rglob("*.html")}
+    for path, html in pages.items():
+        if path == "404.html":
+            continue
+        url = PUBLIC + path.removesuffix("index.html")
+        assert f'<link rel="canonical" href="{url}">' in html and f'<meta property="og:url" content="{url}">' in html
+    locs = sitemap_locs((out / "sitemap.xml").read_bytes())
+    assert set(locs) == {PUBLIC + p.removesuffix("index.html") for p in pages if p != "404.html"}
+    atom = feedparser.parse((out / "feed.xml").read_bytes())
+    assert all(link.href.startswith(PUBLIC) for link in atom.feed.links)
+    assert all(entry.link.startswith(PUBLIC) for entry in atom.entries)
