@@ -14,10 +14,11 @@ source or a near-identical title between them is not reported.
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 from collections import Counter, defaultdict
-from typing import TYPE_CHECKING, Iterator, Mapping
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Iterator, Mapping, NamedTuple
+from urllib.parse import parse_qsl, urlencode
 
 from .load import FieldPath, RawDocument
 from .model import EventFrontMatter
@@ -33,8 +34,15 @@ TRACKING_PREFIXES = ("utm_",)
 TRACKING_PARAMETERS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "ref",
                                  "ref_src", "_ga"})
 DEFAULT_PORTS = (":80", ":443")
+# A URL's host (after any `www.`), path and query; urllib.parse.urlsplit is 3× slower, and the
+# check runs on every build
+URL_PARTS = re.compile(r"[a-z]+://(?:www\.)?([^/?#]*)([^?#]*)(?:\?([^#]*))?", re.IGNORECASE)
+# fold() of an ASCII text, byte by byte: punctuation to a space, capitals to small letters
+ASCII_FOLD = bytes.maketrans(bytes(range(128)), bytes(
+    b" "[0] if unicodedata.category(chr(code))[0] == "P" else ord(chr(code).lower()) for code in range(128)))
 TITLE_DAYS = 3  # how far apart two events with near-identical titles are still suspect
-TITLE_RATIO = 0.9  # difflib's similarity of the folded titles: ≥ 0.9 is a word or two changed in ten
+# difflib's similarity of two titles' words: 0.8 is one word in five changed, added or removed
+TITLE_RATIO = 0.8
 # What the scaffold writes as hints: a summary that is still one was never written.
 SUMMARY_HINT = EventFrontMatter.model_fields["summary"].description
 
@@ -67,12 +75,16 @@ def fold(text: str) -> str:
     """Text as a comparison sees it: no accents, case or invisible characters (Cf: zero-width
     spaces, soft hyphens, direction marks), punctuation as spaces, spaces collapsed. Symbols
     (Unicode S*) stay: 'Disney+' is not 'Disney'."""
-    kept = []
-    for char in unicodedata.normalize("NFKD", text).casefold():
-        kind = unicodedata.category(char)
-        if kind not in ("Mn", "Cf"):
-            kept.append(" " if kind[0] == "P" else char)
-    return " ".join("".join(kept).split())
+    if text.isascii():  # most text: one pass through a table
+        text = text.encode().translate(ASCII_FOLD).decode()
+    else:
+        text = "".join(_fold_char(char) for char in unicodedata.normalize("NFKD", text).casefold())
+    return " ".join(text.split())
+
+
+def _fold_char(char: str) -> str:
+    kind = unicodedata.category(char)
+    return "" if kind in ("Mn", "Cf") else " " if kind[0] == "P" else char
 
 
 def name_key(name: str) -> str:
@@ -93,7 +105,7 @@ def _name_variants(events: list[Event]) -> Iterator[Finding]:
         for key, group in spellings.items():
             if key and len(group) > 1:
                 canonical |= dict.fromkeys(group, min(group, key=lambda n: (-uses[n], n)))
-        for event in events:
+        for event in events if canonical else ():
             for index, name in enumerate(getattr(event.meta, kind)):
                 best = canonical.get(name, name)
                 if best != name:
@@ -105,51 +117,69 @@ def _name_variants(events: list[Event]) -> Iterator[Finding]:
 def url_key(url: str) -> str:
     """A source URL as the page it names: either scheme, any case of the host, with or without
     `www.`, a default port, a trailing slash, a fragment or tracking parameters."""
-    parts = urlsplit(url)
-    host = parts.netloc.lower().removeprefix("www.")
+    host, path, query = URL_PARTS.match(url).groups()  # the model let only http(s) URLs with a host through
+    host = host.lower()
     for port in DEFAULT_PORTS:
         host = host.removesuffix(port)
-    query = sorted((name, value) for name, value in parse_qsl(parts.query, keep_blank_values=True)
-                   if name.lower() not in TRACKING_PARAMETERS and not name.lower().startswith(TRACKING_PREFIXES))
-    return urlunsplit(("", host, parts.path.rstrip("/"), urlencode(query), ""))
+    if query:
+        query = urlencode(sorted((name, value) for name, value in parse_qsl(query, keep_blank_values=True)
+                                 if not _tracking(name)))
+    return f"{host}{path.rstrip('/')}?{query or ''}"
+
+
+def _tracking(parameter: str) -> bool:
+    name = parameter.lower()
+    return name in TRACKING_PARAMETERS or name.startswith(TRACKING_PREFIXES)
 
 
 def _shared_sources(events: list[Event], linked: set[tuple[str, str]]) -> Iterator[Finding]:
     """A page cited twice by one event; a page cited by an earlier event (by id, which starts
     with the date) that is not linked to this one."""
-    first_cited: dict[str, list[Event]] = defaultdict(list)
+    cited_by: dict[str, list[Event]] = {}
     for event in sorted(events, key=lambda e: e.id):
-        seen: dict[str, int] = {}
-        for index, source in enumerate(event.meta.sources):
-            key, where = url_key(source.url), ("sources", index, "url")
-            if key in seen:
-                yield event, where, f"the same page as sources[{seen[key]}]; cite it once"
+        keys = [url_key(source.url) for source in event.meta.sources]
+        for index, key in enumerate(keys):
+            where = ("sources", index, "url")
+            if (first := keys.index(key)) < index:
+                yield event, where, f"the same page as sources[{first}]; cite it once"
                 continue
-            seen[key] = index
-            other = next((e for e in first_cited[key] if (event.id, e.id) not in linked), None)
-            if other:
+            citing = cited_by.setdefault(key, [])
+            if other := next((e for e in citing if (event.id, e.id) not in linked), None):
                 yield event, where, (f"the same page is a source of {other.display}; is it one event? Merge them; "
                                      f"if not, cite a report of this one, or list one in the other's `related`")
-            first_cited[key].append(event)
+            citing.append(event)
+
+
+class _Title(NamedTuple):
+    day: int  # the date's ordinal
+    event: Event
+    words: list[str]  # folded
+    distinct: frozenset[str]
 
 
 def _similar_titles(events: list[Event], linked: set[tuple[str, str]]) -> Iterator[Finding]:
-    """Events dated to the day, at most TITLE_DAYS apart, whose folded titles are TITLE_RATIO
-    alike. Only neighbours in date order are compared, so this stays linear in the events.
-    Events known only to the month or year are left out: 'a few days apart' means nothing for
-    them, and comparing each with every event of its month or year would be quadratic."""
-    dated = sorted(((e.meta.date.first_day.toordinal(), e.id, e, fold(e.meta.title))
-                    for e in events if e.meta.date.day), key=lambda row: row[:2])
-    for at, (day, _, event, title) in enumerate(dated):
-        matcher = difflib.SequenceMatcher(None, b=title)  # b is the side difflib indexes, once
+    """Events dated to the day, at most TITLE_DAYS apart, whose titles' folded words are
+    TITLE_RATIO alike. Only neighbours in date order are compared, so this stays linear in the
+    events. Events known only to the month or year are left out: 'a few days apart' means nothing
+    for them, and comparing each with every event of its month or year would be quadratic."""
+    dated = sorted((_Title(e.meta.date.first_day.toordinal(), e, words := fold(e.meta.title).split(),
+                           frozenset(words)) for e in events if e.meta.date.day),
+                   key=lambda title: (title.day, title.event.id))
+    for at, title in enumerate(dated):
         before = at - 1
-        while before >= 0 and day - dated[before][0] <= TITLE_DAYS:
-            before_day, _, other, other_title = dated[before]
+        while before >= 0 and title.day - dated[before].day <= TITLE_DAYS:
+            other = dated[before]
             before -= 1
-            matcher.set_seq1(other_title)
-            if ((event.id, other.id) not in linked and matcher.real_quick_ratio() >= TITLE_RATIO
-                    and matcher.quick_ratio() >= TITLE_RATIO and matcher.ratio() >= TITLE_RATIO):
-                yield event, ("title",), (f"nearly the same title as {other.display}, {day - before_day} day(s) "
-                                          f"earlier; is it one event? Merge them; if not, list one in the "
-                                          f"other's `related`")
+            if ((title.event.id, other.event.id) not in linked and _may_be_alike(title, other)
+                    and difflib.SequenceMatcher(None, other.words, title.words).ratio() >= TITLE_RATIO):
+                yield title.event, ("title",), (f"nearly the same title as {other.event.display}, "
+                                                f"{title.day - other.day} day(s) earlier; is it one event? Merge "
+                                                f"them; if not, list one in the other's `related`")
                 break
+
+
+def _may_be_alike(a: _Title, b: _Title) -> bool:
+    """An upper bound of difflib's ratio from the words they share (its quick_ratio, from sets):
+    most pairs stop here, cheaply."""
+    shared = len(a.distinct & b.distinct) + min(len(a.words) - len(a.distinct), len(b.words) - len(b.distinct))
+    return 2 * shared >= TITLE_RATIO * (len(a.words) + len(b.words))
