@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_timeline
-from generator.curation import name_key, url_key
+from conftest import ROOT, run_timeline
+from generator.curation import TITLE_DAYS, TITLE_RATIO, TRACKING_PARAMETERS, name_key, url_key
 from generator.scaffold import PLACEHOLDER_BODY
 
 
@@ -188,3 +188,9 @@ def test_a_new_event_filled_in_but_its_body_warns_until_written(tmp_path):
     assert f"{place(path, PLACEHOLDER_BODY)}: warning: body: still holds the placeholder" in line
     path.write_text(path.read_text().replace(PLACEHOLDER_BODY, "Our own account."))
     assert not [line for line in warnings(tmp_path) if "body" in line]
+
+
+def test_contributing_lists_the_thresholds_and_tracking_parameters():
+    guide = (ROOT / "CONTRIBUTING.md").read_text()
+    assert f"at most {TITLE_DAYS} days apart" in guide and f"at least {TITLE_RATIO} alike" in guide
+    assert all(f"`{name}`" in guide for name in TRACKING_PARAMETERS)
