@@ -4,7 +4,7 @@ warning (`--strict` makes it fail), located at the list item or field, with what
 - names (organizations, people, works, tags) written two ways: equal once case, spacing,
   punctuation, accents, invisible characters and a plural -s are ignored;
 - one source page cited by two events, or twice by one event;
-- two events a few days apart with near-identical titles;
+- two events a few days apart with near-identical titles (compared word by word);
 - the `timeline new` scaffold's placeholder text left in the body or the summary.
 
 Two events that list each other in `related` (either way) are known to be linked: a shared
@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Iterator, Mapping, NamedTuple
 from urllib.parse import parse_qsl, urlencode
 
 from .load import FieldPath, RawDocument
-from .model import EventFrontMatter
 from .problems import Problem
 from .scaffold import PLACEHOLDER_BODY
 
-if TYPE_CHECKING:  # validate imports this module
-    from .validate import Event
+if TYPE_CHECKING:
+    from .model import EventFrontMatter
+    from .validate import Event  # which imports this module
 
 NAME_FIELDS = ("organizations", "people", "works", "tags")
 # Query parameters that say where a reader came from, not which page it is.
@@ -39,12 +39,10 @@ DEFAULT_PORTS = (":80", ":443")
 URL_PARTS = re.compile(r"[a-z]+://(?:www\.)?([^/?#]*)([^?#]*)(?:\?([^#]*))?", re.IGNORECASE)
 # fold() of an ASCII text, byte by byte: punctuation to a space, capitals to small letters
 ASCII_FOLD = bytes.maketrans(bytes(range(128)), bytes(
-    b" "[0] if unicodedata.category(chr(code))[0] == "P" else ord(chr(code).lower()) for code in range(128)))
+    ord(" ") if unicodedata.category(chr(code))[0] == "P" else ord(chr(code).lower()) for code in range(128)))
 TITLE_DAYS = 3  # how far apart two events with near-identical titles are still suspect
 # difflib's similarity of two titles' words: 0.8 is one word in five changed, added or removed
 TITLE_RATIO = 0.8
-# What the scaffold writes as hints: a summary that is still one was never written.
-SUMMARY_HINT = EventFrontMatter.model_fields["summary"].description
 
 Finding = tuple["Event", FieldPath, str]  # an event, where in it, and the message
 
@@ -60,7 +58,7 @@ def curation_checks(events: list[Event], docs: Mapping[str, RawDocument]) -> lis
 def placeholder_problems(doc: RawDocument, meta: EventFrontMatter) -> list[Problem]:
     """The scaffold's text still in the body or the summary: checked per file, where the body is."""
     problems = []
-    if PLACEHOLDER_BODY in meta.summary or meta.summary == SUMMARY_HINT:
+    if PLACEHOLDER_BODY in meta.summary:
         problems.append(doc.problem(("summary",), "still holds the text `timeline new` wrote; "
                                     "write one or two sentences of your own", "warning"))
     if (at := doc.body.find(PLACEHOLDER_BODY)) >= 0:
@@ -162,8 +160,7 @@ def _similar_titles(events: list[Event], linked: set[tuple[str, str]]) -> Iterat
     TITLE_RATIO alike. Only neighbours in date order are compared, so this stays linear in the
     events. Events known only to the month or year are left out: 'a few days apart' means nothing
     for them, and comparing each with every event of its month or year would be quadratic."""
-    dated = sorted((_Title(e.meta.date.first_day.toordinal(), e, words := fold(e.meta.title).split(),
-                           frozenset(words)) for e in events if e.meta.date.day),
+    dated = sorted((_title(event) for event in events if event.meta.date.day),
                    key=lambda title: (title.day, title.event.id))
     for at, title in enumerate(dated):
         before = at - 1
@@ -176,6 +173,11 @@ def _similar_titles(events: list[Event], linked: set[tuple[str, str]]) -> Iterat
                                                 f"{title.day - other.day} day(s) earlier; is it one event? Merge "
                                                 f"them; if not, list one in the other's `related`")
                 break
+
+
+def _title(event: Event) -> _Title:
+    words = fold(event.meta.title).split()
+    return _Title(event.meta.date.first_day.toordinal(), event, words, frozenset(words))
 
 
 def _may_be_alike(a: _Title, b: _Title) -> bool:
