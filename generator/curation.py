@@ -169,7 +169,7 @@ def _similar_titles(events: list[Event], linked: set[tuple[str, str]]) -> Iterat
             before -= 1
             if ((title.event.id, other.event.id) not in linked and _may_be_alike(title, other)
                     and difflib.SequenceMatcher(None, other.words, title.words).ratio() >= TITLE_RATIO):
-                yield title.event, ("title",), (f"nearly the same title as {other.event.display}, "
+                yield title.event, ("title",), (f"(nearly) the same title as {other.event.display}, "
                                                 f"{title.day - other.day} day(s) earlier; is it one event? Merge "
                                                 f"them; if not, list one in the other's `related`")
                 break

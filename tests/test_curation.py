@@ -133,7 +133,7 @@ def test_near_identical_titles_days_apart(tmp_path):
     later = write_event(tmp_path, "2023-07-14-strike-b", "SAG-AFTRA members go on strike against the studio")
     [line] = warnings(tmp_path)
     at = place(later, '"SAG')
-    assert f"2023-07-14-strike-b.md:{at}: warning: title: nearly the same title as " in line
+    assert f"2023-07-14-strike-b.md:{at}: warning: title: (nearly) the same title as " in line
     assert "2023-07-12-strike-a.md, 2 day(s) earlier" in line
 
 
