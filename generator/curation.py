@@ -13,10 +13,13 @@ source or a near-identical title between them is not reported.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from itertools import chain
+from operator import attrgetter
 from typing import TYPE_CHECKING, Iterator, Mapping, NamedTuple
 from urllib.parse import parse_qsl, urlencode
 
@@ -34,8 +37,8 @@ TRACKING_PREFIXES = ("utm_",)
 TRACKING_PARAMETERS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "ref",
                                  "ref_src", "_ga"})
 DEFAULT_PORTS = (":80", ":443")
-# A URL's host (after any `www.`), path and query; urllib.parse.urlsplit is 3× slower, and the
-# check runs on every build
+# A URL's host (after any `www.`), path and query: 3× as fast as urllib.parse.urlsplit, for the
+# thousands of sources `timeline check` keys
 URL_PARTS = re.compile(r"[a-z]+://(?:www\.)?([^/?#]*)([^?#]*)(?:\?([^#]*))?", re.IGNORECASE)
 # fold() of an ASCII text, byte by byte: punctuation to a space, capitals to small letters
 ASCII_FOLD = bytes.maketrans(bytes(range(128)), bytes(
@@ -45,6 +48,25 @@ TITLE_DAYS = 3  # how far apart two events with near-identical titles are still 
 TITLE_RATIO = 0.8
 
 Finding = tuple["Event", FieldPath, str]  # an event, where in it, and the message
+
+
+class Compared(NamedTuple):
+    """An event's sources and title as the checks across events compare them. Made with the event,
+    per file (in the parse that the build cache keeps and runs on every core), not on every rebuild."""
+
+    urls: tuple[str, ...]  # url_key() of each source
+    words: tuple[str, ...]  # the title's folded words
+    bag: frozenset[str]  # the same as a set that keeps repeats apart: 'the', 'the ', 'the  '
+
+
+def compared(meta: EventFrontMatter) -> Compared:
+    words = tuple(fold(meta.title).split())
+    bag: set[str] = set()
+    for word in words:
+        while word in bag:  # a repeat: one more space than the one before
+            word += " "
+        bag.add(word)
+    return Compared(tuple(url_key(source.url) for source in meta.sources), words, frozenset(bag))
 
 
 def curation_checks(events: list[Event], docs: Mapping[str, RawDocument]) -> list[Problem]:
@@ -94,8 +116,9 @@ def name_key(name: str) -> str:
 def _name_variants(events: list[Event]) -> Iterator[Finding]:
     """Every use of a spelling that is not its group's most used one (ties: the first in
     alphabetical order), with that spelling as the suggestion."""
+    metas = [event.meta for event in events]
     for kind in NAME_FIELDS:
-        uses = Counter(name for event in events for name in getattr(event.meta, kind))
+        uses = Counter(chain.from_iterable(map(attrgetter(kind), metas)))
         spellings: dict[str, list[str]] = defaultdict(list)
         for name in uses:
             spellings[name_key(name)].append(name)
@@ -132,27 +155,21 @@ def _tracking(parameter: str) -> bool:
 
 def _shared_sources(events: list[Event], linked: set[tuple[str, str]]) -> Iterator[Finding]:
     """A page cited twice by one event; a page cited by an earlier event (by id, which starts
-    with the date) that is not linked to this one."""
-    cited_by: dict[str, list[Event]] = {}
-    for event in sorted(events, key=lambda e: e.id):
-        keys = [url_key(source.url) for source in event.meta.sources]
+    with the date) that is not linked to this one. Only the events citing a page more than once
+    in all are looked at one by one."""
+    cited = Counter(chain.from_iterable(event.compared.urls for event in events))
+    shared = {key for key, count in cited.items() if count > 1}
+    citing: dict[str, list[Event]] = defaultdict(list)  # a page's earlier citations
+    for event in sorted((e for e in events if not shared.isdisjoint(e.compared.urls)), key=lambda e: e.id):
+        keys = event.compared.urls
         for index, key in enumerate(keys):
             where = ("sources", index, "url")
             if (first := keys.index(key)) < index:
                 yield event, where, f"the same page as sources[{first}]; cite it once"
-                continue
-            citing = cited_by.setdefault(key, [])
-            if other := next((e for e in citing if (event.id, e.id) not in linked), None):
+            elif other := next((e for e in citing[key] if (event.id, e.id) not in linked), None):
                 yield event, where, (f"the same page is a source of {other.display}; is it one event? Merge them; "
                                      f"if not, cite a report of this one, or list one in the other's `related`")
-            citing.append(event)
-
-
-class _Title(NamedTuple):
-    day: int  # the date's ordinal
-    event: Event
-    words: list[str]  # folded
-    distinct: frozenset[str]
+            citing[key].append(event)
 
 
 def _similar_titles(events: list[Event], linked: set[tuple[str, str]]) -> Iterator[Finding]:
@@ -160,28 +177,18 @@ def _similar_titles(events: list[Event], linked: set[tuple[str, str]]) -> Iterat
     TITLE_RATIO alike. Only neighbours in date order are compared, so this stays linear in the
     events. Events known only to the month or year are left out: 'a few days apart' means nothing
     for them, and comparing each with every event of its month or year would be quadratic."""
-    dated = sorted((_title(event) for event in events if event.meta.date.day),
-                   key=lambda title: (title.day, title.event.id))
-    for at, title in enumerate(dated):
-        before = at - 1
-        while before >= 0 and title.day - dated[before].day <= TITLE_DAYS:
-            other = dated[before]
-            before -= 1
-            if ((title.event.id, other.event.id) not in linked and _may_be_alike(title, other)
+    dated = sorted((event for event in events if event.meta.date.day), key=lambda e: (e.meta.date.first_day, e.id))
+    days = [event.meta.date.first_day.toordinal() for event in dated]
+    titles = [event.compared for event in dated]
+    for at, (event, title) in enumerate(zip(dated, titles)):
+        for before in reversed(range(bisect.bisect_left(days, days[at] - TITLE_DAYS), at)):  # the nearest first
+            other = titles[before]
+            # difflib's quick_ratio from sets (the words they share, in any order: an upper bound of
+            # its ratio) first, as most pairs stop there
+            if (2 * len(title.bag & other.bag) >= TITLE_RATIO * (len(title.words) + len(other.words))
+                    and (event.id, dated[before].id) not in linked
                     and difflib.SequenceMatcher(None, other.words, title.words).ratio() >= TITLE_RATIO):
-                yield title.event, ("title",), (f"(nearly) the same title as {other.event.display}, "
-                                                f"{title.day - other.day} day(s) earlier; is it one event? Merge "
-                                                f"them; if not, list one in the other's `related`")
+                yield event, ("title",), (f"(nearly) the same title as {dated[before].display}, "
+                                          f"{days[at] - days[before]} day(s) earlier; is it one event? Merge them; "
+                                          f"if not, list one in the other's `related`")
                 break
-
-
-def _title(event: Event) -> _Title:
-    words = fold(event.meta.title).split()
-    return _Title(event.meta.date.first_day.toordinal(), event, words, frozenset(words))
-
-
-def _may_be_alike(a: _Title, b: _Title) -> bool:
-    """An upper bound of difflib's ratio from the words they share (its quick_ratio, from sets):
-    most pairs stop here, cheaply."""
-    shared = len(a.distinct & b.distinct) + min(len(a.words) - len(a.distinct), len(b.words) - len(b.distinct))
-    return 2 * shared >= TITLE_RATIO * (len(a.words) + len(b.words))

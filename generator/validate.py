@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .curation import curation_checks, placeholder_problems
+from .curation import Compared, compared, curation_checks, placeholder_problems
 from .load import KEY, RawDocument, RawSiteFiles
 from .model import Era, EventFrontMatter, PageFrontMatter, Settings
 from .problems import Problem
@@ -32,6 +32,7 @@ class Event:
     relpath: str  # the file relative to the content folder, for edit links
     digest: str
     meta: EventFrontMatter  # no Markdown body: the build keeps its HTML, and the body would only travel between processes
+    compared: Compared  # its title and sources as the curation checks across events compare them
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ def validate_event(doc: RawDocument, content_root, today: dt.date) -> tuple[Even
     event_id = doc.path.stem
     problems += _event_checks(doc, event_id, meta, today) + placeholder_problems(doc, meta)
     relpath = doc.real.relative_to(content_root).as_posix()  # load found it inside; both are resolved
-    event = Event(event_id, doc.display, relpath, doc.digest, meta)
+    event = Event(event_id, doc.display, relpath, doc.digest, meta, compared(meta))
     return event, problems
 
 
