@@ -7,7 +7,7 @@ warning (`--strict` makes it fail), located at the list item or field, with what
 - two events a few days apart with near-identical titles (compared word by word);
 - the `timeline new` scaffold's placeholder text left in the body or the summary.
 
-Two events that list each other in `related` (either way) are known to be linked: a shared
+Two events of which one lists the other in `related` are known to belong together: a shared
 source or a near-identical title between them is not reported.
 """
 
@@ -71,9 +71,7 @@ def compared(meta: EventFrontMatter) -> Compared:
 
 def curation_checks(events: list[Event], docs: Mapping[str, RawDocument]) -> list[Problem]:
     """Every curation warning across `events`, located in their documents (by display path)."""
-    related = {(event.id, other) for event in events for other in event.meta.related}
-    linked = related | {(b, a) for a, b in related}
-    findings = [*_name_variants(events), *_shared_sources(events, linked), *_similar_titles(events, linked)]
+    findings = [*_name_variants(events), *_shared_sources(events), *_similar_titles(events)]
     return [docs[event.display].problem(path, message, "warning") for event, path, message in findings]
 
 
@@ -153,7 +151,7 @@ def _tracking(parameter: str) -> bool:
     return name in TRACKING_PARAMETERS or name.startswith(TRACKING_PREFIXES)
 
 
-def _shared_sources(events: list[Event], linked: set[tuple[str, str]]) -> Iterator[Finding]:
+def _shared_sources(events: list[Event]) -> Iterator[Finding]:
     """A page cited twice by one event; a page cited by an earlier event (by id, which starts
     with the date) that is not linked to this one. Only the events citing a page more than once
     in all are looked at one by one."""
@@ -166,13 +164,13 @@ def _shared_sources(events: list[Event], linked: set[tuple[str, str]]) -> Iterat
             where = ("sources", index, "url")
             if (first := keys.index(key)) < index:
                 yield event, where, f"the same page as sources[{first}]; cite it once"
-            elif other := next((e for e in citing[key] if (event.id, e.id) not in linked), None):
+            elif other := next((e for e in citing[key] if not _linked(event, e)), None):
                 yield event, where, (f"the same page is a source of {other.display}; is it one event? Merge them; "
                                      f"if not, cite a report of this one, or list one in the other's `related`")
             citing[key].append(event)
 
 
-def _similar_titles(events: list[Event], linked: set[tuple[str, str]]) -> Iterator[Finding]:
+def _similar_titles(events: list[Event]) -> Iterator[Finding]:
     """Events dated to the day, at most TITLE_DAYS apart, whose titles' folded words are
     TITLE_RATIO alike. Only neighbours in date order are compared, so this stays linear in the
     events. Events known only to the month or year are left out: 'a few days apart' means nothing
@@ -180,15 +178,22 @@ def _similar_titles(events: list[Event], linked: set[tuple[str, str]]) -> Iterat
     dated = sorted((event for event in events if event.meta.date.day), key=lambda e: (e.meta.date.first_day, e.id))
     days = [event.meta.date.first_day.toordinal() for event in dated]
     titles = [event.compared for event in dated]
+    sizes = [len(title.words) for title in titles]
     for at, (event, title) in enumerate(zip(dated, titles)):
-        for before in reversed(range(bisect.bisect_left(days, days[at] - TITLE_DAYS), at)):  # the nearest first
-            other = titles[before]
-            # difflib's quick_ratio from sets (the words they share, in any order: an upper bound of
-            # its ratio) first, as most pairs stop there
-            if (2 * len(title.bag & other.bag) >= TITLE_RATIO * (len(title.words) + len(other.words))
-                    and (event.id, dated[before].id) not in linked
-                    and difflib.SequenceMatcher(None, other.words, title.words).ratio() >= TITLE_RATIO):
-                yield event, ("title",), (f"(nearly) the same title as {dated[before].display}, "
-                                          f"{days[at] - days[before]} day(s) earlier; is it one event? Merge them; "
-                                          f"if not, list one in the other's `related`")
+        # difflib's quick_ratio from sets first (the words shared in any order, an upper bound of
+        # its ratio): most pairs stop there
+        near = [before for before in range(bisect.bisect_left(days, days[at] - TITLE_DAYS), at)
+                if 2 * len(title.bag & titles[before].bag) >= TITLE_RATIO * (sizes[at] + sizes[before])]
+        for before in reversed(near):  # the nearest first
+            other = dated[before]
+            if (not _linked(event, other)
+                    and difflib.SequenceMatcher(None, other.compared.words, title.words).ratio() >= TITLE_RATIO):
+                yield event, ("title",), (f"(nearly) the same title as {other.display}, {days[at] - days[before]} "
+                                          f"day(s) earlier; is it one event? Merge them; if not, list one in the "
+                                          f"other's `related`")
                 break
+
+
+def _linked(a: Event, b: Event) -> bool:
+    """Whether one lists the other in `related`: known to belong together."""
+    return b.id in a.meta.related or a.id in b.meta.related
