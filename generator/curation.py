@@ -19,7 +19,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from itertools import chain
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Iterator, Mapping, NamedTuple
 from urllib.parse import parse_qsl, urlencode
 
@@ -51,10 +51,11 @@ Finding = tuple["Event", FieldPath, str]  # an event, where in it, and the messa
 
 
 class Compared(NamedTuple):
-    """An event's sources and title as the checks across events compare them. Made with the event,
+    """An event's sources, day and title as the checks across events compare them. Made with the event,
     per file (in the parse that the build cache keeps and runs on every core), not on every rebuild."""
 
     urls: tuple[str, ...]  # url_key() of each source
+    day: int  # the date's ordinal when it is known to the day, else 0
     words: tuple[str, ...]  # the title's folded words
     bag: frozenset[str]  # the same as a set that keeps repeats apart: 'the', 'the ', 'the  '
 
@@ -66,7 +67,8 @@ def compared(meta: EventFrontMatter) -> Compared:
         while word in bag:  # a repeat: one more space than the one before
             word += " "
         bag.add(word)
-    return Compared(tuple(url_key(source.url) for source in meta.sources), words, frozenset(bag))
+    day = meta.date.first_day.toordinal() if meta.date.day else 0
+    return Compared(tuple(url_key(source.url) for source in meta.sources), day, words, frozenset(bag))
 
 
 def curation_checks(events: list[Event], docs: Mapping[str, RawDocument]) -> list[Problem]:
@@ -116,15 +118,17 @@ def _name_variants(events: list[Event]) -> Iterator[Finding]:
     alphabetical order), with that spelling as the suggestion."""
     metas = [event.meta for event in events]
     for kind in NAME_FIELDS:
-        uses = Counter(chain.from_iterable(map(attrgetter(kind), metas)))
         spellings: dict[str, list[str]] = defaultdict(list)
-        for name in uses:
+        for name in set(chain.from_iterable(map(attrgetter(kind), metas))):
             spellings[name_key(name)].append(name)
+        groups = [group for key, group in spellings.items() if key and len(group) > 1]
+        if not groups:
+            continue
+        uses = Counter(chain.from_iterable(map(attrgetter(kind), metas)))  # counted only when there are variants
         canonical: dict[str, str] = {}
-        for key, group in spellings.items():
-            if key and len(group) > 1:
-                canonical |= dict.fromkeys(group, min(group, key=lambda n: (-uses[n], n)))
-        for event in events if canonical else ():
+        for group in groups:
+            canonical |= dict.fromkeys(group, min(group, key=lambda n: (-uses[n], n)))
+        for event in events:
             for index, name in enumerate(getattr(event.meta, kind)):
                 best = canonical.get(name, name)
                 if best != name:
@@ -175,22 +179,21 @@ def _similar_titles(events: list[Event]) -> Iterator[Finding]:
     TITLE_RATIO alike. Only neighbours in date order are compared, so this stays linear in the
     events. Events known only to the month or year are left out: 'a few days apart' means nothing
     for them, and comparing each with every event of its month or year would be quadratic."""
-    dated = sorted((event for event in events if event.meta.date.day), key=lambda e: (e.meta.date.first_day, e.id))
-    days = [event.meta.date.first_day.toordinal() for event in dated]
-    titles = [event.compared for event in dated]
-    sizes = [len(title.words) for title in titles]
-    for at, (event, title) in enumerate(zip(dated, titles)):
+    dated = sorted(((title.day, event.id, title, event) for event in events if (title := event.compared).day),
+                   key=itemgetter(0, 1))
+    days = [row[0] for row in dated]
+    for at, (day, _, title, event) in enumerate(dated):
         # difflib's quick_ratio from sets first (the words shared in any order, an upper bound of
         # its ratio): most pairs stop there
-        near = [before for before in range(bisect.bisect_left(days, days[at] - TITLE_DAYS), at)
-                if 2 * len(title.bag & titles[before].bag) >= TITLE_RATIO * (sizes[at] + sizes[before])]
-        for before in reversed(near):  # the nearest first
-            other = dated[before]
+        size = len(title.words)
+        near = [other for other in dated[bisect.bisect_left(days, day - TITLE_DAYS):at]
+                if 2 * len(title.bag & other[2].bag) >= TITLE_RATIO * (size + len(other[2].words))]
+        for other_day, _, other_title, other in reversed(near):  # the nearest first
             if (not _linked(event, other)
-                    and difflib.SequenceMatcher(None, other.compared.words, title.words).ratio() >= TITLE_RATIO):
-                yield event, ("title",), (f"(nearly) the same title as {other.display}, {days[at] - days[before]} "
-                                          f"day(s) earlier; is it one event? Merge them; if not, list one in the "
-                                          f"other's `related`")
+                    and difflib.SequenceMatcher(None, other_title.words, title.words).ratio() >= TITLE_RATIO):
+                yield event, ("title",), (f"(nearly) the same title as {other.display}, {day - other_day} day(s) "
+                                          f"earlier; is it one event? Merge them; if not, list one in the other's "
+                                          f"`related`")
                 break
 
 
