@@ -143,7 +143,8 @@ def test_near_identical_titles_days_apart(tmp_path, first, second):
 
 
 @pytest.mark.parametrize("first, second", [
-    (("2023-07-01-strike-a", "SAG-AFTRA members go on strike"), ("2023-07-11-strike-b", "SAG-AFTRA members go on strike")),
+    (("2023-07-01-strike-a", "SAG-AFTRA members go on strike"),
+     ("2023-07-11-strike-b", "SAG-AFTRA members go on strike")),
     (("2023-07-12-strike-a", "SAG-AFTRA members go on strike"), ("2023-07-13-deal-b", "WGA members ratify their deal")),
     (("2023-07-strike-a", "SAG-AFTRA members go on strike"), ("2023-07-13-strike-b", "SAG-AFTRA members go on strike")),
 ])
@@ -199,3 +200,21 @@ def test_contributing_lists_the_thresholds_and_tracking_parameters():
     guide = (ROOT / "CONTRIBUTING.md").read_text()
     assert f"at most {TITLE_DAYS} days apart" in guide and f"at least {TITLE_RATIO} alike" in guide
     assert all(f"`{name}`" in guide for name in TRACKING_PARAMETERS)
+
+
+def test_warm_builds_report_them_from_the_cache(tmp_path):
+    content = tmp_path / "content"
+    write_event(content, "2023-01-10-first", tags=["digital-replica"])
+    second = write_event(content, "2023-02-10-second", tags=["digital-replicas"])
+    third = write_event(content, "2023-03-10-third", tags=["strike"])
+    site = tmp_path / "site"
+    runs = [run_timeline("build", "--content", content, "--output", site, "--no-search")]
+    runs.append(run_timeline("build", "--content", content, "--output", site, "--no-search"))  # nothing changed
+    third.write_text(third.read_text().replace("The account.", "A new account."))  # the others from the cache
+    runs.append(run_timeline("build", "--content", content, "--output", site, "--no-search"))
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+        assert "2023-02-10-second.md" in run.stderr and "'digital-replicas' is written 'digital-replica'" in run.stderr
+    second.write_text(second.read_text().replace("digital-replicas", "digital-replica"))
+    fixed = run_timeline("build", "--content", content, "--output", site, "--no-search")
+    assert fixed.returncode == 0 and "warning" not in fixed.stderr
