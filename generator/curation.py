@@ -19,7 +19,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from itertools import chain
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from typing import TYPE_CHECKING, Iterator, Mapping, NamedTuple
 from urllib.parse import parse_qsl, urlencode
 
@@ -48,6 +48,10 @@ TITLE_DAYS = 3  # how far apart two events with near-identical titles are still 
 TITLE_RATIO = 0.8
 
 Finding = tuple["Event", FieldPath, str]  # an event, where in it, and the message
+# FEW_OBJECTS: the checks across events run on every rebuild of the live server, among the whole
+# site's objects. A few thousand lists or tuples kept at once (one per event or per name) set off
+# Python's full garbage collection, which cost 3× the checks themselves at 4000 events; they
+# allocate per event only what they drop at once.
 
 
 class Compared(NamedTuple):
@@ -118,10 +122,13 @@ def _name_variants(events: list[Event]) -> Iterator[Finding]:
     alphabetical order), with that spelling as the suggestion."""
     metas = [event.meta for event in events]
     for kind in NAME_FIELDS:
-        spellings: dict[str, list[str]] = defaultdict(list)
+        first: dict[str, str] = {}  # a key's first spelling; a list only for a key with two (FEW_OBJECTS)
+        spellings: dict[str, list[str]] = {}
         for name in set(chain.from_iterable(map(attrgetter(kind), metas))):
-            spellings[name_key(name)].append(name)
-        groups = [group for key, group in spellings.items() if key and len(group) > 1]
+            key = name_key(name)
+            if key and (seen := first.setdefault(key, name)) != name:
+                spellings.setdefault(key, [seen]).append(name)
+        groups = list(spellings.values())
         if not groups:
             continue
         uses = Counter(chain.from_iterable(map(attrgetter(kind), metas)))  # counted only when there are variants
@@ -179,21 +186,23 @@ def _similar_titles(events: list[Event]) -> Iterator[Finding]:
     TITLE_RATIO alike. Only neighbours in date order are compared, so this stays linear in the
     events. Events known only to the month or year are left out: 'a few days apart' means nothing
     for them, and comparing each with every event of its month or year would be quadratic."""
-    dated = sorted(((title.day, event.id, title, event) for event in events if (title := event.compared).day),
-                   key=itemgetter(0, 1))
-    days = [row[0] for row in dated]
-    for at, (day, _, title, event) in enumerate(dated):
+    dated = sorted((event for event in events if event.compared.day), key=attrgetter("id"))
+    dated.sort(key=lambda event: event.compared.day)  # by day, then id: no tuple per event (FEW_OBJECTS)
+    titles = [event.compared for event in dated]
+    days = [title.day for title in titles]
+    for at, (event, title) in enumerate(zip(dated, titles)):
         # difflib's quick_ratio from sets first (the words shared in any order, an upper bound of
         # its ratio): most pairs stop there
         size = len(title.words)
-        near = [other for other in dated[bisect.bisect_left(days, day - TITLE_DAYS):at]
-                if 2 * len(title.bag & other[2].bag) >= TITLE_RATIO * (size + len(other[2].words))]
-        for other_day, _, other_title, other in reversed(near):  # the nearest first
+        near = [before for before in range(bisect.bisect_left(days, title.day - TITLE_DAYS), at)
+                if 2 * len(title.bag & titles[before].bag) >= TITLE_RATIO * (size + len(titles[before].words))]
+        for before in reversed(near):  # the nearest first
+            other = dated[before]
             if (not _linked(event, other)
-                    and difflib.SequenceMatcher(None, other_title.words, title.words).ratio() >= TITLE_RATIO):
-                yield event, ("title",), (f"(nearly) the same title as {other.display}, {day - other_day} day(s) "
-                                          f"earlier; is it one event? Merge them; if not, list one in the other's "
-                                          f"`related`")
+                    and difflib.SequenceMatcher(None, titles[before].words, title.words).ratio() >= TITLE_RATIO):
+                yield event, ("title",), (f"(nearly) the same title as {other.display}, {title.day - days[before]} "
+                                          f"day(s) earlier; is it one event? Merge them; if not, list one in the "
+                                          f"other's `related`")
                 break
 
 
