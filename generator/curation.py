@@ -66,13 +66,20 @@ class Compared(NamedTuple):
 
 def compared(meta: EventFrontMatter) -> Compared:
     words = tuple(fold(meta.title).split())
-    bag: set[str] = set()
-    for word in words:
-        while word in bag:  # a repeat: one more space than the one before
-            word += " "
-        bag.add(word)
     day = meta.date.first_day.toordinal() if meta.date.day else 0
-    return Compared(tuple(url_key(source.url) for source in meta.sources), day, words, frozenset(bag))
+    return Compared(tuple(url_key(source.url) for source in meta.sources), day, words, _bag(words))
+
+
+def _bag(words: tuple[str, ...]) -> frozenset[str]:
+    bag = frozenset(words)
+    if len(bag) < len(words):  # a word repeated (in few titles): one more space each time
+        kept: set[str] = set()
+        for word in words:
+            while word in kept:
+                word += " "
+            kept.add(word)
+        bag = frozenset(kept)
+    return bag
 
 
 def curation_checks(events: list[Event], docs: Mapping[str, RawDocument]) -> list[Problem]:
