@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fnmatch
+import functools
 import hashlib
 import os
 import time
@@ -109,13 +110,18 @@ def _file_key(path: Path, cwd: str) -> str | None:
 
 class _FileSeen:
     """An event file for the checks across files: its name, and its raw document read again
-    only if a problem must point into it (a missing `related` id), which is rare."""
+    (once) only if a problem must point into it (a missing `related` id, a curation warning),
+    which is rare."""
 
     def __init__(self, path: Path, display: str, root: Path):
         self.path, self.display, self._root = path, display, root
 
+    @functools.cached_property
+    def _doc(self) -> load.RawDocument:
+        return load.load_markdown_file(self.path, self._root)
+
     def problem(self, *args, **kwargs) -> Problem:
-        return load.load_markdown_file(self.path, self._root).problem(*args, **kwargs)
+        return self._doc.problem(*args, **kwargs)
 
 
 def _parse(content: Path, paths: list[Path], keys: list[str | None], today: dt.date, cache: Cache | None,

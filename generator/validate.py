@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from .curation import Compared, compared, curation_checks, placeholder_problems
 from .load import KEY, RawDocument, RawSiteFiles
 from .model import Era, EventFrontMatter, PageFrontMatter, Settings
 from .problems import Problem
@@ -31,6 +32,7 @@ class Event:
     relpath: str  # the file relative to the content folder, for edit links
     digest: str
     meta: EventFrontMatter  # no Markdown body: the build keeps its HTML, and the body would only travel between processes
+    compared: Compared  # its title and sources as the curation checks across events compare them
 
 
 @dataclass(frozen=True)
@@ -161,15 +163,16 @@ def validate_event(doc: RawDocument, content_root, today: dt.date) -> tuple[Even
     if meta is None:
         return None, problems
     event_id = doc.path.stem
-    problems += _event_checks(doc, event_id, meta, today)
+    problems += _event_checks(doc, event_id, meta, today) + placeholder_problems(doc, meta)
     relpath = doc.real.relative_to(content_root).as_posix()  # load found it inside; both are resolved
-    event = Event(event_id, doc.display, relpath, doc.digest, meta)
+    event = Event(event_id, doc.display, relpath, doc.digest, meta, compared(meta))
     return event, problems
 
 
 def cross_checks(events: list[Event], docs: list[RawDocument]) -> list[Problem]:
     """Unique ids and existing `related` targets, over every event file: one broken file must
-    neither hide a duplicate id nor make the events that point at it report a missing id."""
+    neither hide a duplicate id nor make the events that point at it report a missing id. Then
+    the curation warnings (curation.py) over the valid events."""
     problems = []
     first_with: dict[str, RawDocument] = {}
     for doc in docs:
@@ -187,7 +190,7 @@ def cross_checks(events: list[Event], docs: list[RawDocument]) -> list[Problem]:
             if target not in first_with:
                 problems.append(by_display[event.display].problem(
                     ("related", index), f"no event has the id '{target}'{_suggest(target, list(first_with))}"))
-    return problems
+    return problems + curation_checks(events, by_display)
 
 
 def validate_eras(doc: RawDocument | None) -> tuple[list[Era], list[Problem]]:
