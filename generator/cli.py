@@ -141,7 +141,8 @@ def cmd_new(args) -> int:
     except ValueError as exc:
         print(f"timeline new: --date: {exc}", file=sys.stderr)
         return USAGE
-    from .scaffold import new_event_text  # pydantic's models: only for this command
+    from .curation import alike, title_words  # with the scaffold and pydantic's models: only for this command
+    from .scaffold import new_event_text
     path = args.content / "events" / f"{date.year:04d}" / f"{date.iso}-{name}.md"
     if path.exists():
         print(f"timeline new: {path} already exists", file=sys.stderr)
@@ -152,10 +153,12 @@ def cmd_new(args) -> int:
                           category=args.category, added=dt.date.today().isoformat())
     path.write_text(text, encoding="utf-8")
     print(path)
-    alike = [event for event in known if event.meta.date.iso == date.iso]
-    if alike:
-        print("\nAlready in the timeline on that date (one happening, one event):", file=sys.stderr)
-        for event in alike:
+    words = title_words(args.title)
+    close = [event for event in known if event.meta.date.iso == date.iso or alike(words, event.compared.words)]
+    if close:
+        print("\nAlready in the timeline on that date or with a similar title (one happening, one event):",
+              file=sys.stderr)
+        for event in close:
             print(f"  {event.display}: {event.meta.title}", file=sys.stderr)
     print("\nNext: fill in the summary, the sources and the body, then run `timeline check --strict`.",
           file=sys.stderr)

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import bisect
 import difflib
-import re
 import unicodedata
 from collections import Counter, defaultdict
 from itertools import chain
 from operator import attrgetter
 from typing import TYPE_CHECKING, Iterator, Mapping, NamedTuple
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from .load import FieldPath, RawDocument
 from .problems import Problem
@@ -36,13 +35,7 @@ NAME_FIELDS = ("organizations", "people", "works", "tags")
 TRACKING_PREFIXES = ("utm_",)
 TRACKING_PARAMETERS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "ref",
                                  "ref_src", "_ga"})
-DEFAULT_PORTS = (":80", ":443")
-# A URL's host (after any `www.`), path and query: 3× as fast as urllib.parse.urlsplit, for the
-# thousands of sources `timeline check` keys
-URL_PARTS = re.compile(r"[a-z]+://(?:www\.)?([^/?#]*)([^?#]*)(?:\?([^#]*))?", re.IGNORECASE)
-# fold() of an ASCII text, byte by byte: punctuation to a space, capitals to small letters
-ASCII_FOLD = bytes.maketrans(bytes(range(128)), bytes(
-    ord(" ") if unicodedata.category(chr(code))[0] == "P" else ord(chr(code).lower()) for code in range(128)))
+DEFAULT_PORTS = (80, 443)
 TITLE_DAYS = 3  # how far apart two events with near-identical titles are still suspect
 # difflib's similarity of two titles' words: 0.8 is one word in five changed, added or removed
 TITLE_RATIO = 0.8
@@ -65,9 +58,18 @@ class Compared(NamedTuple):
 
 
 def compared(meta: EventFrontMatter) -> Compared:
-    words = tuple(fold(meta.title).split())
+    words = title_words(meta.title)
     day = meta.date.first_day.toordinal() if meta.date.day else 0
     return Compared(tuple(url_key(source.url) for source in meta.sources), day, words, _bag(words))
+
+
+def title_words(title: str) -> tuple[str, ...]:
+    return tuple(fold(title).split())
+
+
+def alike(words: tuple[str, ...], other: tuple[str, ...]) -> bool:
+    """Whether two titles' folded words are near-identical (TITLE_RATIO)."""
+    return difflib.SequenceMatcher(None, words, other).ratio() >= TITLE_RATIO
 
 
 def _bag(words: tuple[str, ...]) -> frozenset[str]:
@@ -106,10 +108,7 @@ def fold(text: str) -> str:
     """Text as a comparison sees it: no accents, case or invisible characters (Cf: zero-width
     spaces, soft hyphens, direction marks), punctuation as spaces, spaces collapsed. Symbols
     (Unicode S*) stay: 'Disney+' is not 'Disney'."""
-    if text.isascii():  # most text: one pass through a table
-        text = text.encode().translate(ASCII_FOLD).decode()
-    else:
-        text = "".join(_fold_char(char) for char in unicodedata.normalize("NFKD", text).casefold())
+    text = "".join(_fold_char(char) for char in unicodedata.normalize("NFKD", text).casefold())
     return " ".join(text.split())
 
 
@@ -154,14 +153,13 @@ def _name_variants(events: list[Event]) -> Iterator[Finding]:
 def url_key(url: str) -> str:
     """A source URL as the page it names: either scheme, any case of the host, with or without
     `www.`, a default port, a trailing slash, a fragment or tracking parameters."""
-    host, path, query = URL_PARTS.match(url).groups()  # the model let only http(s) URLs with a host through
-    host = host.lower()
-    for port in DEFAULT_PORTS:
-        host = host.removesuffix(port)
-    if query:
-        query = urlencode(sorted((name, value) for name, value in parse_qsl(query, keep_blank_values=True)
-                                 if not _tracking(name)))
-    return f"{host}{path.rstrip('/')}?{query or ''}"
+    parts = urlsplit(url)  # the model let only http(s) URLs with a host through
+    host = parts.hostname.removeprefix("www.")
+    if parts.port not in (None, *DEFAULT_PORTS):
+        host += f":{parts.port}"
+    query = urlencode(sorted((name, value) for name, value in parse_qsl(parts.query, keep_blank_values=True)
+                             if not _tracking(name)))
+    return f"{host}{parts.path.rstrip('/')}?{query}"
 
 
 def _tracking(parameter: str) -> bool:
@@ -205,8 +203,7 @@ def _similar_titles(events: list[Event]) -> Iterator[Finding]:
                 if 2 * len(title.bag & titles[before].bag) >= TITLE_RATIO * (size + len(titles[before].words))]
         for before in reversed(near):  # the nearest first
             other = dated[before]
-            if (not _linked(event, other)
-                    and difflib.SequenceMatcher(None, titles[before].words, title.words).ratio() >= TITLE_RATIO):
+            if not _linked(event, other) and alike(titles[before].words, title.words):
                 yield event, ("title",), (f"(nearly) the same title as {other.display}, {title.day - days[before]} "
                                           f"day(s) earlier; is it one event? Merge them; if not, list one in the "
                                           f"other's `related`")

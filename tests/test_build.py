@@ -137,9 +137,18 @@ def test_new_names_the_file_by_whole_words_and_lists_events_on_that_date(fixture
     path = Path(result.stdout.strip())
     assert path.name == f"{date}-el-eternauta-the-studio-s-genere-footage-a-title-far-too.md"
     assert f"added: \"{dt.date.today().isoformat()}\"" in path.read_text()
-    listed = result.stderr.split("Already in the timeline on that date")[1].split("Next:")[0]
-    assert existing.name in listed
+    listed = result.stderr.split("Already in the timeline on that date or with a similar title")[1].split("Next:")[0]
+    assert existing.name in listed and "wga-strike" not in listed
     assert "then run `timeline check --strict`" in result.stderr
+
+
+def test_new_lists_an_event_with_a_similar_title_on_another_day(fixture_copy):
+    content = fixture_copy("minimal")
+    result = run_timeline("new", "Writers Guild of America goes on strike, with limits on AI among demands",
+                          "--date", "2023-05-03", "--category", "labor", "--content", content)
+    assert result.returncode == 0, result.stderr
+    listed = result.stderr.split("with a similar title")[1].split("Next:")[0]
+    assert "2023-05-02-wga-strike-begins.md" in listed and "eternauta" not in listed
 
 
 @pytest.mark.parametrize("command", [["check"], ["build"], ["links"], ["review", "--since", "HEAD"], ["serve"],

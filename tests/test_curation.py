@@ -185,6 +185,7 @@ def test_build_reports_them_and_strict_build_fails(tmp_path):
 
 
 def test_a_new_event_filled_in_but_its_body_warns_until_written(tmp_path):
+    (tmp_path / "events").mkdir()
     result = run_timeline("new", "A first test", "--date", "2024-03-05", "--category", "technology",
                           "--content", tmp_path)
     path = Path(result.stdout.strip())
@@ -217,4 +218,4 @@ def test_warm_builds_report_them_from_the_cache(tmp_path):
         assert "2023-02-10-second.md" in run.stderr and "'digital-replicas' is written 'digital-replica'" in run.stderr
     second.write_text(second.read_text().replace("digital-replicas", "digital-replica"))
     fixed = run_timeline("build", "--content", content, "--output", site, "--no-search")
-    assert fixed.returncode == 0 and "warning" not in fixed.stderr
+    assert fixed.returncode == 0 and ": warning:" not in fixed.stderr
