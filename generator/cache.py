@@ -18,6 +18,7 @@ import hashlib
 import os
 import pickle
 import shutil
+import struct
 import sys
 import tempfile
 import time
@@ -42,13 +43,10 @@ def folder_for(content: Path) -> Path:
 
 
 def digest(*parts: str | bytes) -> str:
-    """A SHA-256 over parts, each length-prefixed so that ("ab", "c") ≠ ("a", "bc")."""
-    sha = hashlib.sha256()
-    for part in parts:
-        data = part.encode() if isinstance(part, str) else part
-        sha.update(len(data).to_bytes(8, "little"))
-        sha.update(data)
-    return sha.hexdigest()
+    """A SHA-256 over parts, led by their count and lengths so that ("ab", "c") ≠ ("a", "bc")."""
+    data = [part.encode() if isinstance(part, str) else part for part in parts]
+    lengths = struct.pack(f"<{len(data) + 1}Q", len(data), *map(len, data))
+    return hashlib.sha256(lengths + b"".join(data)).hexdigest()
 
 
 def code_digest() -> str:

@@ -71,7 +71,7 @@ class Timeline:
     eras_of: dict[str, list[Era]]
     html: dict[str, str]  # rendered Markdown bodies: event id, or "pages/<slug>" → HTML
     blocks: list[YearBlock]  # the home page's timeline, year by year
-    fingerprints: dict[str, str]  # event id → a hash of what a page that shows the event reads of it
+    fingerprints: dict[str, str]  # event id → what a page that shows the event reads of it (_fingerprint)
 
     @property
     def years(self) -> list[FacetValue]:
@@ -135,18 +135,21 @@ def _facets(events: list[Event]) -> dict[str, list[FacetValue]]:
     return facets
 
 
-@dataclass
 class _Members:
-    """Each facet value's events (ids in time order), as a set, and each id's place in it."""
+    """A work's or an organization's events: their ids in time order, as a set, and each id's
+    place, worked out for a value when first asked (a rebuild asks for the few an edit touches)."""
 
-    ids: dict[tuple[str, str], list[str]]
-    sets: dict[tuple[str, str], set[str]]
-    place: dict[tuple[str, str], dict[str, int]]
+    def __init__(self, facet_of: dict[tuple[str, str], FacetValue]):
+        self.facet_of = facet_of
+        self.ids: dict[tuple[str, str], list[str]] = {}
+        self.sets: dict[tuple[str, str], set[str]] = {}
+        self.place: dict[tuple[str, str], dict[str, int]] = {}
 
-    @classmethod
-    def of(cls, facet_of: dict) -> _Members:
-        ids = {key: [e.id for e in value.events] for key, value in facet_of.items()}
-        return cls(ids, {k: set(v) for k, v in ids.items()}, {k: {i: n for n, i in enumerate(v)} for k, v in ids.items()})
+    def add(self, keys: list[tuple[str, str]]) -> None:
+        for key in keys:
+            if key not in self.ids:
+                ids = self.ids[key] = [e.id for e in self.facet_of[key].events]
+                self.sets[key], self.place[key] = set(ids), {i: n for n, i in enumerate(ids)}
 
 
 def _nearest(ids: list[str], start: int, step: int, day: dict[str, int], own_day: int,
@@ -177,6 +180,7 @@ def _related(event: Event, by_id: dict[str, Event], members: _Members, day: dict
     works = [("works", name) for name in event.meta.works]
     orgs = [("organizations", name) for name in event.meta.organizations]
     lists = works + orgs
+    members.add(lists)
     own_day = day[event.id]
 
     def score(i: str) -> int:
@@ -212,7 +216,7 @@ def _all_related(ordered: list[Event], by_id: dict[str, Event], facet_of: dict[t
     rebuild at 4000 events)."""
     shared = {key: digest(" ".join(f"{e.id}:{day[e.id]}" for e in value.events))
               for key, value in facet_of.items() if key[0] in ("works", "organizations")}
-    members: _Members | None = None
+    members = _Members(facet_of)
     related = {}
     for event in ordered:
         meta = event.meta
@@ -221,7 +225,6 @@ def _all_related(ordered: list[Event], by_id: dict[str, Event], facet_of: dict[t
                tuple(shared[("organizations", name)] for name in meta.organizations))
         ids = memo.get(key)
         if ids is None:
-            members = members or _Members.of(facet_of)
             ids = memo.put(key, [e.id for e in _related(event, by_id, members, day)])
         related[event.id] = [by_id[i] for i in ids]
     return related
@@ -272,6 +275,7 @@ def collect(events: list[Event], eras: list[Era], pages: list[Page], settings: S
 
 
 def _fingerprint(event: Event, facet_of: dict[tuple[str, str], FacetValue]) -> str:
-    """Its file, its id and where its links go (the slugs of its facet values)."""
+    """Its id, its file and the hash of its text, and where its links go (the slugs of its facet
+    values), joined: none of them holds a NUL."""
     slugs = [facet_of[(kind, name)].slug for kind, names in facet_names(event).items() for name in names]
-    return digest(event.id, event.relpath, event.digest, *slugs)
+    return "\0".join((event.id, event.relpath, event.digest, *slugs))

@@ -16,29 +16,39 @@ pure function of the timeline, like the data files beside it (export.py).
 from __future__ import annotations
 
 import json
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .collect import Timeline, facet_names
 from .linktext import link_text
 from .vocabulary import FACETS, site_path
 
+if TYPE_CHECKING:
+    from .validate import Event
 
-def filter_index(timeline: Timeline, url: Callable[[str], str]) -> bytes:
+
+COLUMNS = ("url", "datetime", "date", "title", "summary", "sources", "end")
+
+
+def filter_entry(event: Event, url: Callable[[str], str], language: str) -> tuple[tuple, dict[str, list[str]]]:
+    """An event's cells in the index (COLUMNS), and its facet values by kind, by name: numbered
+    per build, since a value's number moves when another value comes or goes."""
+    meta, end = event.meta, event.meta.end_date
+    cells = (url(site_path("event", event.id)), meta.date.iso, meta.date.label,
+             link_text(meta.title, "event", language), meta.summary, len(meta.sources),
+             [end.iso, end.label] if end else None)
+    return cells, facet_names(event)
+
+
+def filter_index(timeline: Timeline, url: Callable[[str], str],
+                 entries: list[tuple[tuple, dict[str, list[str]]]]) -> bytes:
+    """The index of the timeline's events, from their `filter_entry` in time order."""
     kinds = [kind for kind in FACETS.values() if kind.home_filter]
     language = timeline.settings.language
     values = {kind.key: timeline.facets[kind.name] for kind in kinds}
-    number = {(value.kind, value.name): n for listed in values.values() for n, value in enumerate(listed)}
-    events: dict[str, list] = {name: [] for name in ("url", "datetime", "date", "title", "summary", "sources",
-                                                      "end", "facets")}
-    for event in timeline.events:
-        meta, names = event.meta, facet_names(event)
-        end = meta.end_date
-        for name, value in (("url", url(site_path("event", event.id))), ("datetime", meta.date.iso),
-                            ("date", meta.date.label), ("title", link_text(meta.title, "event", language)),
-                            ("summary", meta.summary), ("sources", len(meta.sources)),
-                            ("end", [end.iso, end.label] if end else None),
-                            ("facets", [[number[(kind.name, name)] for name in names[kind.name]] for kind in kinds])):
-            events[name].append(value)
+    numbers = [(kind.name, {value.name: n for n, value in enumerate(values[kind.key])}) for kind in kinds]
+    columns = list(zip(*(cells for cells, _ in entries))) or [()] * len(COLUMNS)
+    events: dict[str, list] = {name: list(column) for name, column in zip(COLUMNS, columns)}
+    events["facets"] = [[[number[name] for name in names[kind]] for kind, number in numbers] for _, names in entries]
     document = {"keys": [kind.key for kind in kinds],
                 "values": {kind.key: [[v.slug, link_text(v.label, kind.singular.lower(), language), url(v.path)]
                                       for v in values[kind.key]] for kind in kinds},

@@ -36,10 +36,12 @@ class ListPage:
 def split(value: FacetValue, size: int) -> list[ListPage]:
     """`size` events a page, oldest first, as the timeline reads: a new event (most often the
     newest) lands on the last page, so the events of a page's URL stay where they were."""
-    chunks = [value.events[i:i + size] for i in range(0, len(value.events), size)]
-    per_year = Counter(event.meta.date.year for event in value.events)
-    return [ListPage(value, number, len(chunks), chunk, {e.meta.date.year: per_year[e.meta.date.year] for e in chunk})
-            for number, chunk in enumerate(chunks, start=1)]
+    years = [event.meta.date.year for event in value.events]
+    per_year = Counter(years)
+    starts = range(0, len(years), size)
+    return [ListPage(value, number, len(starts), value.events[i:i + size],
+                     {year: per_year[year] for year in dict.fromkeys(years[i:i + size])})
+            for number, i in enumerate(starts, start=1)]
 
 
 def recent(blocks: list[YearBlock], limit: int) -> list[YearBlock]:

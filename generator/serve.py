@@ -12,6 +12,7 @@ fixes them.
 from __future__ import annotations
 
 import asyncio
+import gc
 import shutil
 import signal
 import sys
@@ -243,6 +244,15 @@ class SiteServer(threading.Thread):
                 sock.close()
 
 
+def tidy_memory() -> None:
+    """Once saves pause: collect what the rebuilds left, then freeze what is left (the Site's
+    memos, ≈ 150,000 objects at 4000 events) out of the garbage collector's way. A rebuild then
+    spends ≈ 15 ms in the collector rather than ≈ 90 ms, ≈ 20 % of it (docs/benchmarks.md)."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
 def describe(changes: set[tuple[watchfiles.Change, str]]) -> str:
     """'content/events/x.md changed', or 'content/events/x.md and 2 more added'."""
     first = min(path for _, path in changes)
@@ -314,18 +324,20 @@ def serve(content: Path, host: str = "127.0.0.1", port: int = 8000, open_browser
             print(f"note: listening on {host}: other machines on the network can open the preview")
         if open_browser and not webbrowser.open(url):
             print(f"could not open a browser: open {url} yourself")
-        indexed = True  # whether the search index was asked for since the last rebuild
+        settled = True  # whether what waits for saves to pause was done since the last rebuild
+        tidy_memory()
         for changes in batches:
             if not changes:
                 preview.save_cache()
-                if not indexed:  # Pagefind uses every core: started sooner, it slows the reloading pages
+                if not settled:  # Pagefind uses every core: started sooner, it slows the reloading pages
                     search.update(preview.search_key)
-                    indexed = True
+                    tidy_memory()
+                    settled = True
                 continue
             search.stop()
             preview.rebuild(f"{time.strftime('%H:%M:%S')} {describe(changes)}",
                             lambda built: server.reload(reload_path(changes) if built else "*"))
-            indexed = False
+            settled = False
     except KeyboardInterrupt:
         pass
     finally:
