@@ -25,9 +25,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import watchfiles
-from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler, StaticFileHandler
-from livereload.server import LiveScriptInjector
-from tornado import web
+from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
+from tornado import httputil, web
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
@@ -137,7 +136,7 @@ class SearchIndex:
         print(f"search index updated in {seconds:.2f} s")
 
 
-class SiteHandler(StaticFileHandler):
+class SiteHandler(web.StaticFileHandler):
     """The built site and nothing else; a missing page gets the site's 404 page, as on GitHub Pages."""
 
     def initialize(self, preview: Preview, **kwargs):
@@ -150,6 +149,9 @@ class SiteHandler(StaticFileHandler):
 
     def set_extra_headers(self, path):
         self.set_header("Cache-Control", "no-store")  # a reload must show what the last build wrote
+
+    def should_return_304(self) -> bool:
+        return False  # the same: never "not modified" (a file replaced within a second keeps its time)
 
     def write_error(self, status_code, **kwargs):
         if status_code != 404:
@@ -176,20 +178,26 @@ class ProblemsHandler(web.RequestHandler):
         self.write({"generation": self.preview.generation, "problems": [p.as_text() for p in self.preview.problems]})
 
 
-class PreviewTags(LiveScriptInjector):
-    """livereload's transform, adding script files before </head>: its own inline script breaks the pages' CSP."""
+class PreviewTags(web.OutputTransform):
+    """Adds the preview's overlay and livereload.js before an HTML page's </head>, as files: the
+    inline script livereload's own Server adds would break the pages' CSP (script-src 'self')."""
 
-    def __init__(self, request):
+    def __init__(self, request: httputil.HTTPServerRequest):
         super().__init__(request)
         self.request = request
 
-    @property
-    def script(self) -> bytes:
-        generation = getattr(self.request, "generation", 0)
-        port = self.request.host.rpartition(":")[2] if ":" in self.request.host else "80"
-        return (f'<link rel="stylesheet" href="/_timeline/overlay.css">'
-                f'<script src="/_timeline/overlay.js" data-generation="{generation}" defer></script>'
-                f'<script src="/livereload.js?port={port}" defer></script>').encode()
+    def transform_first_chunk(self, status_code, headers, chunk, finishing):
+        if b"</head>" in chunk and headers.get("Content-Type", "").startswith("text/html"):
+            generation = getattr(self.request, "generation", 0)
+            host = self.request.host
+            port = host.rpartition(":")[2] if ":" in host else "80"
+            tags = (f'<link rel="stylesheet" href="/_timeline/overlay.css">'
+                    f'<script src="/_timeline/overlay.js" data-generation="{generation}" defer></script>'
+                    f'<script src="/livereload.js?port={port}" defer></script>').encode()
+            chunk = chunk.replace(b"</head>", tags + b"</head>", 1)
+            if "Content-Length" in headers:
+                headers["Content-Length"] = str(int(headers["Content-Length"]) + len(tags))
+        return status_code, headers, chunk
 
 
 class SiteServer(threading.Thread):
