@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from . import collect, index, load, parallel
+from . import load
 from .cache import Cache, SiteMemo, digest
 from .problems import Problem, errors
 from .site import Site
@@ -31,8 +31,8 @@ from .templates import template_files
 from .values import site_url
 from .vocabulary import EVENT_PAGES
 
-# The stages that parse and render load pydantic, Jinja2 and Python-Markdown (≈ 0.3 s): they are
-# imported where they are needed, so that a build with nothing changed does without them.
+# The stages after load (and pydantic, Jinja2, Python-Markdown and multiprocessing with them, ≈ 0.35 s)
+# are imported where they are needed, so that a build with nothing changed does without them.
 if TYPE_CHECKING:
     from . import validate
     from .write import StagedSite, LiveSite
@@ -128,7 +128,7 @@ def _parse(content: Path, paths: list[Path], keys: list[str | None], today: dt.d
            convert_bodies: bool, progress: Progress) -> tuple[validate.ValidContent, dict[str, str], int]:
     """Load, validate and (for a build) convert every file, each event file through the cache.
     Returns the valid content, the HTML of every body, and how many events came from the cache."""
-    from . import convert, validate
+    from . import convert, parallel, validate
     parsed: list[_Parsed | None] = [None] * len(paths)
     if cache:
         for i, key in enumerate(keys):
@@ -209,7 +209,7 @@ def _build(site: Site, output: StagedSite | LiveSite, options: Options, cache: C
         if failed(memo.problems, options.strict):
             return result
         if installed := _install(result, output, memo.files, options, cache):
-            cache.index.events.keep(keys)
+            cache.keep_events(keys)
             return installed
 
     valid, html, events_cached = _parse(site.content, paths, keys, today, cache, True, progress)
@@ -219,7 +219,7 @@ def _build(site: Site, output: StagedSite | LiveSite, options: Options, cache: C
         return result
     import jinja2
 
-    from . import export, render
+    from . import collect, export, render
     settings = valid.settings.model_copy(update=site.overrides)
     result.site_url = site_url(settings.base_url)
     timeline = collect.collect(valid.events, valid.eras, valid.pages, settings, html, site.related)
@@ -322,7 +322,7 @@ def _written(result: BuildResult, keys: dict[str, str]) -> BuildResult:
 
 def search_key(keys: dict[str, str]) -> str:
     """A hash of the pages Pagefind reads (site path → page key): the same, the same bundle."""
-    indexed = sorted(rel for rel in keys if fnmatch.fnmatch(rel, EVENT_PAGES))
+    indexed = sorted(fnmatch.filter(keys, EVENT_PAGES))
     return digest("search", *(part for rel in indexed for part in (rel, keys[rel])))
 
 
@@ -334,5 +334,6 @@ def _search(result: BuildResult, keys: dict[str, str], cache: Cache | None, opti
     bundle = search_key(keys)
 
     def install(root: Path) -> None:
+        from . import index
         result.index_seconds = index.install_bundle(root, bundle, cache)
     return bundle, install

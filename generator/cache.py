@@ -3,12 +3,15 @@
 It lives in `.cache/timeline/` beside the content folder (git-ignored; CI may keep it):
 
 - `index.pickle`: a magic line, the SHA-256 of the payload, then the payload (an `Index`);
+- `events.pickle`: the parsed event files (`Events`), stored the same way apart from the index, so
+  that a build with nothing changed reads neither (most of the cache's bytes are these);
 - `pages/<key>.html`: each rendered page, stored once (a `BlobStore`); the site's files are hard
   links to them, so an unchanged page is neither rendered nor written again;
 - `search/<key>/`: each search bundle Pagefind wrote, stored the same way.
 
 Nothing in it is trusted: an index whose checksum, format or generator differ is thrown away
-with every stored file; a stored file whose size, mtime or inode changed counts as missing.
+with every stored file (and events.pickle: events that fail the same checks are parsed again);
+a stored file whose size, mtime or inode changed counts as missing.
 """
 
 from __future__ import annotations
@@ -45,8 +48,10 @@ def folder_for(content: Path) -> Path:
 def digest(*parts: str | bytes) -> str:
     """A SHA-256 over parts, led by their count and lengths so that ("ab", "c") ≠ ("a", "bc")."""
     data = [part.encode() if isinstance(part, str) else part for part in parts]
-    lengths = struct.pack(f"<{len(data) + 1}Q", len(data), *map(len, data))
-    return hashlib.sha256(lengths + b"".join(data)).hexdigest()
+    sha = hashlib.sha256(struct.pack(f"<{len(data) + 1}Q", len(data), *map(len, data)))
+    for chunk in data:  # not joined: a part may be a data file of megabytes
+        sha.update(chunk)
+    return sha.hexdigest()
 
 
 def code_digest() -> str:
@@ -161,15 +166,23 @@ class SiteMemo:
 @dataclass
 class Index:
     code: str
-    events: Memo[str, bytes] = field(default_factory=Memo)  # file key → the parsed file, pickled
     files: Memo[tuple[str, str], tuple[tuple, str]] = field(default_factory=Memo)  # see Cache.file_key
     pages: Memo[str, Stat] = field(default_factory=Memo)  # page key → its stored file's stat
     bundles: Memo[str, dict[str, Stat]] = field(default_factory=Memo)  # search key → its stored files
     site: tuple[str, SiteMemo] | None = None  # the last good build: its site key and what it made
 
 
-def read_index(path: Path, code: str) -> tuple[Index | None, str]:
-    """The index at `path`, or None and why it cannot be trusted ("" when there is none yet)."""
+@dataclass
+class Events:
+    code: str
+    memo: Memo[str, bytes] = field(default_factory=Memo)  # file key → the parsed file, pickled
+
+
+Stored = TypeVar("Stored", Index, Events)
+
+
+def read_stored(path: Path, kind: type[Stored], code: str) -> tuple[Stored | None, str]:
+    """The index or events at `path`, or None and why they cannot be trusted ("" when there are none yet)."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -180,19 +193,19 @@ def read_index(path: Path, code: str) -> tuple[Index | None, str]:
     if not raw.startswith(MAGIC) or raw[len(MAGIC):len(MAGIC) + DIGEST_BYTES] != hashlib.sha256(payload).digest():
         return None, f"{path} is damaged (checksum mismatch)"
     try:
-        index = pickle.loads(payload)
+        stored = pickle.loads(payload)
     except Exception:  # a payload that passed its checksum but not its unpickling: still not trusted
         return None, f"{path} could not be read"
-    if not isinstance(index, Index):
+    if not isinstance(stored, kind):
         return None, f"{path} has an unknown format"
-    if index.code != code:
+    if stored.code != code:
         return None, "the generator changed since the last build"
-    return index, ""
+    return stored, ""
 
 
-def write_index(path: Path, index: Index) -> None:
-    """Written beside and renamed into place, so a reader never sees half an index."""
-    payload = pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)
+def write_stored(path: Path, stored: Index | Events) -> None:
+    """Written beside and renamed into place, so a reader never sees half a file."""
+    payload = pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".index-")
     with os.fdopen(fd, "wb") as handle:
         handle.write(MAGIC + hashlib.sha256(payload).digest() + payload)
@@ -206,19 +219,37 @@ class Cache:
     def __init__(self, folder: Path, code: str):
         self.folder = folder.resolve()
         self.index_file = self.folder / "index.pickle"
+        self.events_file = self.folder / "events.pickle"
         self.pages = BlobStore(self.folder / "pages", ".html")
         self.bundles = BlobStore(self.folder / "search")
         self.bytecode = self.folder / "jinja"  # compiled templates (jinja2.FileSystemBytecodeCache)
         self.on_disk = stat_of(self.index_file)  # read before the file: one written meanwhile is read next time
-        index, self.note = read_index(self.index_file, code)
+        index, self.note = read_stored(self.index_file, Index, code)
         if index is None:  # nothing stored may be trusted without the index that vouches for it
             for folder in (self.pages.folder, self.bundles.folder, self.bytecode):
                 shutil.rmtree(folder, ignore_errors=True)
+            self.events_file.unlink(missing_ok=True)
             index = Index(code)
         self.index = index
         self.note = f"cache rebuilt: {self.note}" if self.note else ""
+        self._events: Events | None = None  # read when first needed: a build with nothing changed needs none
         self.loaded: dict[str, Any] = {}  # file key → the parsed file, unpickled
         self.site_changed = False
+
+    @property
+    def events(self) -> Memo[str, bytes]:
+        """Each parsed event file, pickled, by its file key."""
+        if self._events is None:
+            events, why = read_stored(self.events_file, Events, self.index.code)
+            if why and not self.note:
+                self.note = f"parsed events not reused: {why}"
+            self._events = events or Events(self.index.code)
+        return self._events.memo
+
+    def keep_events(self, keys: Iterable[str]) -> None:
+        """The parsed files a build used without reading them: unread, they are kept as they are."""
+        if self._events is not None:
+            self._events.memo.keep(keys)
 
     def is_current(self) -> bool:
         """Whether the index on disk is the one this object read or wrote last."""
@@ -242,7 +273,7 @@ class Cache:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def event(self, key: str) -> Any | None:
-        data = self.index.events.get(key)
+        data = self.events.get(key)
         if data is None:
             return None
         if key not in self.loaded:
@@ -250,7 +281,7 @@ class Cache:
         return self.loaded[key]
 
     def put_event(self, key: str, entry: Any) -> None:
-        self.index.events.put(key, pickle.dumps(entry, pickle.HIGHEST_PROTOCOL))
+        self.events.put(key, pickle.dumps(entry, pickle.HIGHEST_PROTOCOL))
         self.loaded[key] = entry
 
     def file_key(self, path: Path, cwd: str, make) -> str | None:
@@ -301,12 +332,18 @@ class Cache:
     def save(self) -> None:
         """Keep what the builds since the last save used, drop the rest (and its stored files),
         and write the index if anything in it changed (a warm build writes nothing)."""
-        index = self.index
-        memos = (index.events, index.files, index.pages, index.bundles)
+        index, events = self.index, self._events
+        memos = (index.files, index.pages, index.bundles)
         if not any(memo.used for memo in memos):  # no build since the last save
             return
-        for key in index.events.sweep():
-            self.loaded.pop(key, None)
+        if events is not None:
+            gone = events.memo.sweep()
+            for key in gone:
+                self.loaded.pop(key, None)
+            if events.memo.changed:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                write_stored(self.events_file, events)
+                events.memo.changed = False
         for key in index.pages.sweep():
             self.pages.remove(key)
         if index.bundles.used:  # a build without search keeps the bundle it did not need
@@ -319,7 +356,7 @@ class Cache:
             return
         kept = {name: index.files.entries.pop(name) for name in unsettled}
         self.folder.mkdir(parents=True, exist_ok=True)
-        write_index(self.index_file, index)
+        write_stored(self.index_file, index)
         index.files.entries.update(kept)  # this process may still trust them
         self.on_disk = stat_of(self.index_file)
         self.site_changed = False

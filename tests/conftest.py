@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -14,7 +15,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# Tests read and build a copy of tests/fixtures/: a build writes its cache beside the content
+# folder, and none may be left in the repository.
+SOURCE_FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = Path(tempfile.mkdtemp(prefix="timeline-tests-")) / "fixtures"
+shutil.copytree(SOURCE_FIXTURES, FIXTURES, symlinks=True)
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -32,6 +37,20 @@ def paged_reader(target: Path) -> Path:
     shutil.copytree(FIXTURES / "reader", target)
     (target / "site.yaml").write_text("home_events: 8\npage_events: 4\nfilter_batch: 2\n")
     return target
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(FIXTURES.parent, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def fixtures_stay_clean():
+    """No test writes into tests/fixtures/ itself (a build cache, say): they use FIXTURES, a copy."""
+    yield
+    if leftover := list(SOURCE_FIXTURES.glob(".*")):
+        for path in leftover:
+            shutil.rmtree(path, ignore_errors=True)
+        pytest.fail(f"this test wrote {leftover[0]} into tests/fixtures/: use conftest.FIXTURES, a copy")
 
 
 @pytest.fixture

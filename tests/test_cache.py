@@ -222,6 +222,21 @@ def test_a_damaged_index_is_detected_and_rebuilt(corpus, tmp_path):
     assert "cache rebuilt" not in build(corpus, site)  # and the rebuilt cache is trusted again
 
 
+def test_parsed_events_are_read_only_when_a_file_changed_and_never_trusted_damaged(corpus, tmp_path):
+    site = tmp_path / "site"
+    build(corpus, site)
+    events = corpus.parent / ".cache" / "timeline" / "events.pickle"
+    events.write_bytes(b"damaged")
+    assert "from cache: 40/40 events" in build(corpus, site)
+    assert events.read_bytes() == b"damaged"  # a build with nothing changed neither reads nor writes them
+    event_path(corpus, 7).write_text(event_text(7, title="Changed while the events were damaged"))
+    out = build(corpus, site)
+    assert "parsed events not reused" in out and "from cache: 0/40 events" in out
+    assert_same_as_cold_build(corpus, site, tmp_path)
+    event_path(corpus, 8).write_text(event_text(8, title="Changed next"))
+    assert "from cache: 39/40 events" in build(corpus, site)  # the events written again are trusted
+
+
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])
 def test_an_unreadable_index_is_never_trusted(corpus, tmp_path, damage):
     site = tmp_path / "site"

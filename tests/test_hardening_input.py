@@ -190,7 +190,7 @@ def test_reading_front_matter_keeps_no_yaml_node_alive():
 
     import yaml
 
-    from generator import load
+    from generator import yaml_places
 
     text = 'title: "A title"\ncount: 12\nratio: 0.5\nflag: true\nnone: null\ndate: 2025-07-17\ntags: [a, b]\n'
 
@@ -200,7 +200,7 @@ def test_reading_front_matter_keeps_no_yaml_node_alive():
 
     before = nodes()
     for _ in range(50):
-        data, _places = load.parse_yaml(text)
+        data, _places = yaml_places.parse_yaml(text)
     assert data == {"title": "A title", "count": 12, "ratio": 0.5, "flag": True, "none": None,
                     "date": "2025-07-17", "tags": ["a", "b"]}
     assert nodes() == before

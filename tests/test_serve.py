@@ -405,8 +405,13 @@ def test_open_pages_reload_once_the_site_is_in_place_and_the_cache_is_saved_when
     content = fixture_copy("minimal")
     preview = Preview(content, tmp_path / "site")
     seen = []
-    write = cache.write_index
-    monkeypatch.setattr(cache, "write_index", lambda *args: (seen.append("saved"), write(*args)))
+    write = cache.write_stored
+
+    def write_and_tell(path, stored):
+        if path.name == "index.pickle":
+            seen.append("saved")
+        write(path, stored)
+    monkeypatch.setattr(cache, "write_stored", write_and_tell)
 
     def reload(built: bool) -> None:
         page = preview.output.root / EVENT_URL / "index.html"
@@ -452,6 +457,6 @@ def test_a_cache_that_cannot_be_saved_does_not_stop_the_preview(fixture_copy, tm
 
     def full_disk(*args):
         raise OSError(28, "No space left on device")
-    monkeypatch.setattr(cache, "write_index", full_disk)
+    monkeypatch.setattr(cache, "write_stored", full_disk)
     preview.save_cache()  # no exception: the server keeps serving
     assert "build cache not saved: [Errno 28] No space left on device" in capsys.readouterr().err
