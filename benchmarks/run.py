@@ -43,14 +43,14 @@ NOT_MEASURED = float("nan")
 
 def run(argv: list[str], cwd: Path = ROOT) -> Sample:
     """One whole-process run."""
-    started = time.monotonic()
-    proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.monotonic() - started
-    if status != 0:
-        raise SystemExit(f"failed: {' '.join(map(str, argv))}\n{proc.stderr.read().decode()[-2000:]}")
-    proc.stderr.close()
+    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: a build's warnings may outgrow a pipe's buffer
+        started = time.monotonic()
+        proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.monotonic() - started
+        if status != 0:
+            errors.seek(0)
+            raise SystemExit(f"failed: {' '.join(map(str, argv))}\n{errors.read().decode()[-2000:]}")
     return wall, usage.ru_utime, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, usage.ru_minflt
 
 
