@@ -151,7 +151,7 @@ class SiteHandler(web.StaticFileHandler):
         self.set_header("Cache-Control", "no-store")  # a reload must show what the last build wrote
 
     def should_return_304(self) -> bool:
-        return False  # the same: never "not modified" (a file replaced within a second keeps its time)
+        return False  # never "not modified": a file the last build replaced may keep its time to the second
 
     def write_error(self, status_code, **kwargs):
         if status_code != 404:
@@ -255,7 +255,7 @@ class SiteServer(threading.Thread):
 def tidy_memory() -> None:
     """Once saves pause: collect what the rebuilds left, then freeze what is left (the Site's
     memos, ≈ 150,000 objects at 4000 events) out of the garbage collector's way. A rebuild then
-    spends ≈ 15 ms in the collector rather than ≈ 90 ms, ≈ 20 % of it (docs/benchmarks.md)."""
+    spends 15–30 ms in the collector rather than 90–200 ms, ≈ 20 % of it (docs/benchmarks.md)."""
     gc.unfreeze()
     gc.collect()
     gc.freeze()

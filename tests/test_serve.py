@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import shutil
@@ -14,6 +15,7 @@ import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
+from urllib.request import urlopen
 
 import pytest
 from conftest import FIXTURES, ROOT, run_timeline
@@ -302,6 +304,21 @@ def test_listens_on_this_machine_only_and_serves_only_the_site(minimal):
     for path in ["/%2e%2e/pyproject.toml", "/../pyproject.toml", "/_timeline/%2e%2e/event.html",
                  "/_timeline/../static/style.css", "/%2e%2e/%2e%2e/etc/passwd"]:
         assert _status(server.url, path) in (403, 404), path
+
+
+def test_the_preview_scripts_go_into_html_pages_only(serve, fixture_copy):
+    content = fixture_copy("minimal")
+    event = content / EVENT
+    event.write_text(event.read_text().replace('summary: "', 'summary: "Text that says </head>. ', 1))
+    server = serve("--content", content)
+    with urlopen(server.url + EVENT_URL) as response:
+        page = response.read().decode()
+    assert page.count('src="/livereload.js?port=') == 1 and page.index("livereload.js") < page.index("</head>")
+    with urlopen(server.url + "data/events.json") as response:
+        body = response.read()
+        assert int(response.headers["Content-Length"]) == len(body)
+    data = json.loads(body)  # untouched, although an event's summary holds "</head>"
+    assert b"livereload.js" not in body and any("</head>" in e["summary"] for e in data["events"])
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
