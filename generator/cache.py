@@ -3,8 +3,8 @@
 It lives in `.cache/timeline/` beside the content folder (git-ignored; CI may keep it):
 
 - `index.pickle`: a magic line, the SHA-256 of the payload, then the payload (an `Index`);
-- `events.pickle`: the parsed event files (`Events`), stored the same way apart from the index, so
-  that a build with nothing changed reads neither (most of the cache's bytes are these);
+- `events.pickle`: the parsed event files (`Events`), stored the same way but apart from the index,
+  so that a build with nothing changed need not read them (most of the cache's bytes are these);
 - `pages/<key>.html`: each rendered page, stored once (a `BlobStore`); the site's files are hard
   links to them, so an unchanged page is neither rendered nor written again;
 - `search/<key>/`: each search bundle Pagefind wrote, stored the same way.
@@ -206,7 +206,7 @@ def read_stored(path: Path, kind: type[Stored], code: str) -> tuple[Stored | Non
 def write_stored(path: Path, stored: Index | Events) -> None:
     """Written beside and renamed into place, so a reader never sees half a file."""
     payload = pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".index-")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-")
     with os.fdopen(fd, "wb") as handle:
         handle.write(MAGIC + hashlib.sha256(payload).digest() + payload)
     os.replace(tmp, path)
